@@ -1,0 +1,74 @@
+/*
+ * cmd.h - the command table's shared pieces: global options, option
+ * parsing, and the exit codes DESIGN §2 promises (0 ok, 1 error,
+ * 2 "changes" for plan --detailed-exitcode).
+ */
+#ifndef LXOPS_CMD_H
+#define LXOPS_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "render.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_CHANGES = 2,
+};
+
+struct global_opts {
+	const char *repo;
+	const char *ref;
+	const char *lxcpath;
+	const char *state;
+	const char *host;
+	int color; /* -1 auto, 0 never, 1 always */
+	int verbose;
+	bool quiet;
+};
+
+/* ids of global long options; command options use ids >= OPT_CMD_BASE */
+enum {
+	OPT_REPO = 1000,
+	OPT_REF,
+	OPT_LXCPATH,
+	OPT_STATE,
+	OPT_HOST,
+	OPT_COLOR,
+	OPT_HELP,
+	OPT_CMD_BASE = 2000,
+};
+
+struct cmd_option {
+	const char *name;
+	int has_arg; /* no_argument / required_argument */
+	int id;
+	const char *arg; /* metavar for help, or NULL */
+	const char *help;
+};
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv, struct global_opts *g);
+	const char *summary;
+};
+
+/*
+ * Parses argv with the global options plus opts (terminated by a NULL name).
+ * Calls on_opt(id, optarg, data) for command options; returns the index of
+ * the first operand, or -1 after printing an error (exit 1), or -2 when
+ * --help was printed (exit 0).
+ */
+int cmd_parse(int argc, char **argv, const char *usage, const struct cmd_option *opts,
+	      struct global_opts *g, int (*on_opt)(int id, const char *arg, void *data),
+	      void *data);
+void cmd_print_help(FILE *f, const char *usage, const struct cmd_option *opts);
+/* Whether to colour output to f under g->color. */
+bool cmd_color(const struct global_opts *g, FILE *f);
+
+int cmd_validate(int argc, char **argv, struct global_opts *g);
+int cmd_schema(int argc, char **argv, struct global_opts *g);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * opts.c - option parsing shared by every command: getopt_long over the
+ * global options (accepted before or after the command name) plus the
+ * command's own, with help generated from the same table (git's
+ * parse-options idea, on plain getopt).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+static const struct cmd_option global_options[] = {
+	{ "repo", required_argument, OPT_REPO, "PATH", "git repository (default .)" },
+	{ "ref", required_argument, OPT_REF, "REF", "branch, tag or commit (default HEAD)" },
+	{ "lxcpath", required_argument, OPT_LXCPATH, "DIR", "LXC container path" },
+	{ "state", required_argument, OPT_STATE, "FILE", "state database" },
+	{ "host", required_argument, OPT_HOST, "NAME", "this host's name (default: hostname)" },
+	{ "color", required_argument, OPT_COLOR, "WHEN", "auto, always or never" },
+	{ "verbose", no_argument, 'v', NULL, "more output" },
+	{ "quiet", no_argument, 'q', NULL, "errors only" },
+	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static void print_table(FILE *f, const struct cmd_option *opts)
+{
+	for (const struct cmd_option *o = opts; o->name; o++) {
+		char left[64];
+		if (o->id == 'v' || o->id == 'q')
+			snprintf(left, sizeof(left), "-%c, --%s", o->id, o->name);
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		fprintf(f, "  %-28s %s\n", left, o->help);
+	}
+}
+
+void cmd_print_help(FILE *f, const char *usage, const struct cmd_option *opts)
+{
+	fprintf(f, "%s\n", usage);
+	if (opts && opts->name) {
+		fputs("\noptions:\n", f);
+		print_table(f, opts);
+	}
+	fputs("\nglobal options:\n", f);
+	print_table(f, global_options);
+}
+
+bool cmd_color(const struct global_opts *g, FILE *f)
+{
+	if (g->color >= 0)
+		return g->color;
+	return isatty(fileno(f)) && !getenv("NO_COLOR");
+}
+
+int cmd_parse(int argc, char **argv, const char *usage, const struct cmd_option *opts,
+	      struct global_opts *g, int (*on_opt)(int id, const char *arg, void *data), void *data)
+{
+	size_t ng = sizeof(global_options) / sizeof(global_options[0]) - 1, nc = 0;
+	_cleanup_free_ struct option *lo = NULL;
+	size_t k = 0;
+
+	while (opts && opts[nc].name)
+		nc++;
+	lo = xcalloc(ng + nc + 1, sizeof(*lo));
+	for (size_t i = 0; i < ng; i++)
+		lo[k++] = (struct option){ global_options[i].name, global_options[i].has_arg, NULL,
+					   global_options[i].id };
+	for (size_t i = 0; i < nc; i++)
+		lo[k++] = (struct option){ opts[i].name, opts[i].has_arg, NULL, opts[i].id };
+
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int c = getopt_long(argc, argv, "+vqh", lo, NULL);
+		if (c == -1)
+			break;
+		switch (c) {
+		case OPT_REPO:
+			g->repo = optarg;
+			break;
+		case OPT_REF:
+			g->ref = optarg;
+			break;
+		case OPT_LXCPATH:
+			g->lxcpath = optarg;
+			break;
+		case OPT_STATE:
+			g->state = optarg;
+			break;
+		case OPT_HOST:
+			g->host = optarg;
+			break;
+		case OPT_COLOR:
+			if (!strcmp(optarg, "auto"))
+				g->color = -1;
+			else if (!strcmp(optarg, "always"))
+				g->color = 1;
+			else if (!strcmp(optarg, "never"))
+				g->color = 0;
+			else {
+				log_error("invalid --color '%s' (auto, always or never)", optarg);
+				return -1;
+			}
+			break;
+		case 'v':
+			g->verbose++;
+			break;
+		case 'q':
+			g->quiet = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			cmd_print_help(stdout, usage, opts);
+			return -2;
+		case '?':
+		case ':':
+			if (optopt >= OPT_REPO ||
+			    (optopt > 0 && optopt < 256 && strchr("vqh", optopt)))
+				log_error("option '%s' needs a value", argv[optind - 1]);
+			else
+				log_error("unknown option '%s' (see --help)", argv[optind - 1]);
+			return -1;
+		default:
+			if (!on_opt || on_opt(c, optarg, data) < 0)
+				return -1;
+		}
+	}
+	log_setup(g->quiet ? LOG_LVL_ERROR : g->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO, 0, 0);
+	return optind;
+}

@@ -1,0 +1,41 @@
+/*
+ * pipeline.c - source → parse → validate → expand, for every command.
+ */
+#include "pipeline.h"
+
+#include <string.h>
+
+#include "parse.h"
+#include "validate.h"
+
+int pipeline_load(const char *repo, const char *ref, struct loaded *l, struct diag_list *diags,
+		  struct lx_err *err)
+{
+	char commit[41];
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	r = source_open(repo, &l->src, err);
+	if (r < 0)
+		return r;
+	r = source_resolve(l->src, ref, commit, err);
+	if (r < 0)
+		goto on_error;
+	r = source_load(l->src, commit, parse_default_limits.max_file_bytes, &l->rev, diags, err);
+	if (r < 0)
+		goto on_error;
+	l->errors = (int)diags->errors;
+	l->errors += validate_revision(l->rev, &parse_default_limits, &l->desired, diags);
+	return 0;
+
+on_error:
+	pipeline_release(l);
+	return r;
+}
+
+void pipeline_release(struct loaded *l)
+{
+	revision_free(l->rev);
+	source_free(l->src);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,46 @@
+/*
+ * source.h - a commit of a git repository, read through libgit2 only.
+ *
+ * Opens a repository (bare or not) by path, resolves a ref (branch, tag,
+ * sha, HEAD, any rev-parse spec) to a commit and loads its tree into a
+ * struct revision: every regular file listed, YAML blobs read to memory.
+ * Never the working tree: uncommitted edits are not desired state.
+ * Symlinks and submodules in the tree are refused as diagnostics.
+ */
+#ifndef LXOPS_SOURCE_H
+#define LXOPS_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "revision.h"
+#include "util/err.h"
+
+struct source;
+
+/* Opens path (a work tree or a bare repository; discovery upward is not done). */
+int source_open(const char *path, struct source **ret, struct lx_err *err);
+void source_free(struct source *s);
+
+/* Resolves ref to a commit id (hex, 41 bytes with NUL). */
+int source_resolve(struct source *s, const char *ref, char ret_commit[41], struct lx_err *err);
+
+/*
+ * Loads the commit's tree into a new revision (caller frees with
+ * revision_free). YAML files larger than max_yaml_bytes are listed with
+ * data NULL and an error diagnostic. Symlinks and submodules add an error
+ * diagnostic each and are not listed. Returns 0 or a negative code (git
+ * failure, in err).
+ */
+int source_load(struct source *s, const char *commit, size_t max_yaml_bytes, struct revision **ret,
+		struct diag_list *diags, struct lx_err *err);
+
+/* Reads a blob of the revision's commit by repository path (images, file sources). */
+int source_read_blob(struct source *s, const char *commit, const char *path, char **ret,
+		     size_t *ret_len, struct lx_err *err);
+
+/* The git directory ($GIT_DIR) of the repository, for watch. Borrowed. */
+const char *source_git_dir(const struct source *s);
+
+#endif
