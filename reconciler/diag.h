@@ -44,7 +44,8 @@ struct diag_list {
 	size_t dropped;
 };
 
-#define diag_foreach(d, list) for (struct diag *d = (list)->v; d < (list)->v + (list)->n; d++)
+/* d is tested first: an empty list has v == NULL, and NULL + 0 is undefined in C. */
+#define diag_foreach(d, list) for (struct diag *d = (list)->v; d && d < (list)->v + (list)->n; d++)
 
 void diag_list_init(struct diag_list *l);
 void diag_list_release(struct diag_list *l);

@@ -10,6 +10,9 @@
  * values, devices, files, declared snapshots). Two spellings of one meaning
  * (`1GB`/`1000MB`) hash equal, so a plan never churns.
  *
+ * LXD metadata keys (volatile.*, image.*) are dropped: they describe the LXD
+ * host a dump came from, and must not make a plan churn.
+ *
  * Pure: arena in, arena out; the hash never depends on pointer values,
  * file names or line numbers.
  */
@@ -184,9 +187,15 @@ void expand_container(const struct desired *d, struct container *c, struct arena
 	/* "" unsets; type none removes. Copy so profile arrays stay untouched. */
 	c->eff_config.v = arena_calloc(a, cfg.n ? cfg.n : 1, sizeof(*cfg.v));
 	keep = 0;
-	for (size_t i = 0; i < cfg.n; i++)
-		if (cfg.v[i].value[0])
+	for (size_t i = 0; i < cfg.n; i++) {
+		/* LXD's recorded metadata (volatile.*, image.*) describes an LXD host, not the
+		 * container we want: accepted, but not part of what lxops applies or hashes */
+		bool info = cfg.v[i].def && cfg.v[i].def->how == HOW_INFO &&
+			    (!strncmp(cfg.v[i].key, "volatile.", 9) ||
+			     !strncmp(cfg.v[i].key, "image.", 6));
+		if (cfg.v[i].value[0] && !info)
 			c->eff_config.v[keep++] = cfg.v[i];
+	}
 	c->eff_config.n = keep;
 
 	c->eff_devices.v = arena_calloc(a, devs.n ? devs.n : 1, sizeof(*devs.v));

@@ -247,14 +247,17 @@ static int cmp_name(const void *k, const void *row)
 	return strcmp(k, ((const struct key_def *)row)->name);
 }
 
-/* First row with exactly this name, or NULL. */
+/*
+ * First row with exactly this name, or NULL. A prefix row's own name
+ * ("user.") is a family, not a key: it is never an exact match.
+ */
 static const struct key_def *find_first(const char *name)
 {
 	const struct key_def *r = bsearch(name, keys_table, keys_count, sizeof(*r), cmp_name);
 
 	while (r && r > keys_table && !strcmp(r[-1].name, name))
 		r--;
-	return r;
+	return r && !(r->flags & KF_PREFIX) ? r : NULL;
 }
 
 static const struct key_def *find_exact(const char *name, unsigned where)
@@ -547,8 +550,9 @@ int keys_check_value(const struct key_def *def, const char *s, struct arena *a,
 		if (r < 0)
 			return r;
 		if (v.is_quota)
-			*ret_canon = arena_printf(a, "%" PRIu64 "us/%" PRIu64 "us", v.quota_us,
-						  v.period_us);
+			/* whole ms by construction; the canon must parse again (lxconf reads it) */
+			*ret_canon = arena_printf(a, "%" PRIu64 "ms/%" PRIu64 "ms",
+						  v.quota_us / 1000, v.period_us / 1000);
 		else
 			*ret_canon = arena_printf(a, "%s%%", fmt_double(a, v.pct));
 		return 0;

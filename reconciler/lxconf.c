@@ -547,3 +547,26 @@ bool lxconf_cg_matches(const struct cg_item *it, const char *got)
 		p = bar + 1;
 	}
 }
+
+const char *const *lxconf_managed_files(enum cgroup_layout layout)
+{
+	static const char *const v1[] = {
+		"cpuset.cpus",
+		"cpuset.mems",
+		"cpu.shares",
+		"cpu.cfs_quota_us",
+		"cpu.cfs_period_us",
+		"memory.limit_in_bytes",
+		"memory.soft_limit_in_bytes",
+		"memory.memsw.limit_in_bytes",
+		"memory.swappiness",
+		"pids.max",
+		"blkio.weight",
+		NULL,
+	};
+	static const char *const v2[] = {
+		"cpuset.cpus", "cpuset.mems",	  "cpu.weight", "cpu.max",   "memory.max",
+		"memory.high", "memory.swap.max", "pids.max",	"io.weight", NULL,
+	};
+	return layout == CGROUP_UNIFIED ? v2 : v1;
+}

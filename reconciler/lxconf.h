@@ -59,6 +59,10 @@ int lxconf_build(const struct container *c, const char *cpus_assigned, const str
 void lxconf_assign_cpus(const struct desired *d, const struct host_facts *f, struct arena *a,
 			const char **ret);
 
+/* Every cgroup file lxconf may manage under layout (NULL-terminated, static): observe reads these.
+ */
+const char *const *lxconf_managed_files(enum cgroup_layout layout);
+
 /* Does the read-back value `got` satisfy item `it`? */
 bool lxconf_cg_matches(const struct cg_item *it, const char *got);
 

@@ -13,8 +13,12 @@
 #include "util/mem.h"
 
 static const struct command commands[] = {
-	{ "schema", cmd_schema, "print the JSON Schema of the repository format" },
 	{ "validate", cmd_validate, "parse and check a revision; needs no containers and no root" },
+	{ "plan", cmd_plan, "what apply would do, against the live host; changes nothing" },
+	{ "apply", cmd_apply, "make the host match the revision" },
+	{ "status", cmd_status, "managed resources, their sync state, the applied revision" },
+	{ "history", cmd_history, "what was applied, when, from which commit, with what outcome" },
+	{ "schema", cmd_schema, "print the JSON Schema of the repository format" },
 };
 
 static void usage(FILE *f)

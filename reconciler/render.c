@@ -162,3 +162,363 @@ int render_json_dump(FILE *f, void *json)
 	fputc('\n', f);
 	return 0;
 }
+
+/* ---- plans ---- */
+
+#include "plan.h"
+
+static const char *shown(const struct plan *p, const struct change *c, const char *v)
+{
+	if (!v)
+		return NULL;
+	if (c->secret && !p->show_secrets)
+		return "(redacted)";
+	return v;
+}
+
+/* What group a step belongs to in the text output. */
+enum group {
+	G_CREATE,
+	G_UPDATE_LIVE,
+	G_UPDATE_RESTART,
+	G_RECREATE,
+	G_STATE,
+	G_ADOPT,
+	G_DELETE,
+	_G_MAX,
+};
+
+static const char *const group_title[_G_MAX] = {
+	[G_CREATE] = "create",
+	[G_UPDATE_LIVE] = "update (live)",
+	[G_UPDATE_RESTART] = "update (restart)",
+	[G_RECREATE] = "recreate",
+	[G_STATE] = "state change",
+	[G_ADOPT] = "adopt",
+	[G_DELETE] = "delete",
+};
+
+static bool only_state(const struct ct_diff *cd)
+{
+	for (size_t i = 0; i < cd->nchanges; i++)
+		if (strcmp(cd->changes[i].what, "state"))
+			return false;
+	return true;
+}
+
+static enum group group_of(const struct ct_diff *cd)
+{
+	switch (cd->action) {
+	case CT_CREATE:
+		return G_CREATE;
+	case CT_RECREATE:
+		return G_RECREATE;
+	case CT_DELETE:
+		return G_DELETE;
+	case CT_ADOPT:
+		return G_ADOPT;
+	default:
+		break;
+	}
+	if (only_state(cd) && !cd->conf_changed)
+		return G_STATE;
+	return cd->verdict == VERDICT_RESTART ? G_UPDATE_RESTART : G_UPDATE_LIVE;
+}
+
+static const char *source_desc(const struct container *c, char *buf, size_t size)
+{
+	if (!c)
+		return "";
+	if (c->source.kind == SOURCE_NONE)
+		snprintf(buf, size, "existing");
+	else if (c->source.snapshot)
+		snprintf(buf, size, "%s %s/%s", source_kind_to_string(c->source.kind),
+			 c->source.name, c->source.snapshot);
+	else
+		snprintf(buf, size, "%s %s", source_kind_to_string(c->source.kind), c->source.name);
+	return buf;
+}
+
+static void text_change(FILE *f, const struct plan *p, const struct change *c, bool color,
+			size_t width)
+{
+	const char *o = shown(p, c, c->old_value), *n = shown(p, c, c->new_value);
+
+	fprintf(f, "      %-*s ", (int)width, c->what);
+	if (o && n)
+		fprintf(f, "%s → %s", o, n);
+	else if (n)
+		fprintf(f, "%s%s%s (added)", color ? C_BOLD : "", n, color ? C_RESET : "");
+	else
+		fprintf(f, "%s (removed)", o ? o : "");
+	if (c->verdict != VERDICT_NONE)
+		fprintf(f, " (%s)", verdict_to_string(c->verdict));
+	if (c->drift)
+		fprintf(f, " %s[drift: %s]%s", color ? C_YELLOW : "", c->why, color ? C_RESET : "");
+	fputc('\n', f);
+}
+
+static void text_step(FILE *f, const struct plan *p, const struct ct_diff *cd, bool color)
+{
+	static const char *const sym[_G_MAX] = { "+", "~", "~", "-/+", ">", "=", "-" };
+	static const char *const col[_G_MAX] = { "\033[32m", "\033[33m", "\033[33m", "\033[31m",
+						 "\033[36m", "\033[36m", "\033[31m" };
+	enum group g = group_of(cd);
+	char buf[256];
+	size_t width = 0;
+
+	fprintf(f, "  %s%-3s%s %s", color ? col[g] : "", sym[g], color ? C_RESET : "", cd->name);
+	if (g == G_CREATE || g == G_RECREATE)
+		fprintf(f, "  (%s, %s)", source_desc(cd->desired, buf, sizeof(buf)),
+			power_state_to_string(cd->target));
+	if (g == G_DELETE && cd->actual)
+		fputs("  (stop and destroy)", f);
+	fputc('\n', f);
+	for (size_t i = 0; i < cd->nchanges; i++)
+		if (strlen(cd->changes[i].what) > width)
+			width = strlen(cd->changes[i].what);
+	for (size_t i = 0; i < cd->nchanges; i++)
+		text_change(f, p, &cd->changes[i], color, width);
+	if (g != G_CREATE && g != G_RECREATE && g != G_DELETE && cd->conf_changed && !cd->nchanges)
+		fprintf(f, "      %-*s rewritten (config)\n", (int)(width ? width : 10),
+			"lxops.conf");
+}
+
+static void text_plan(FILE *f, const struct plan *p, bool color)
+{
+	const struct changeset *cs = &p->cs;
+	size_t ngroup[_G_MAX] = { 0 }, nrestart = 0;
+
+	fprintf(f, "lxops plan: commit %.12s", p->commit ? p->commit : "?");
+	if (p->subject)
+		fprintf(f, " \"%s\"", p->subject);
+	if (p->host)
+		fprintf(f, " on host %s", p->host);
+	fputs("\n", f);
+	for (size_t i = 0; i < p->nsteps; i++)
+		ngroup[group_of(p->steps[i])]++;
+	for (int g = 0; g < _G_MAX; g++) {
+		if (!ngroup[g])
+			continue;
+		fprintf(f, "\n%s%s:%s\n", color ? C_BOLD : "", group_title[g],
+			color ? C_RESET : "");
+		for (size_t i = 0; i < p->nsteps; i++)
+			if (group_of(p->steps[i]) == (enum group)g)
+				text_step(f, p, p->steps[i], color);
+	}
+	if (cs->ndrift) {
+		fprintf(f, "\n%sdrift (the host differs from what lxops applied):%s\n",
+			color ? C_BOLD : "", color ? C_RESET : "");
+		for (size_t i = 0; i < cs->n; i++) {
+			const struct ct_diff *cd = &cs->v[i];
+			if (!cd->drift)
+				continue;
+			fprintf(f, "  %s!%s  %s:", color ? C_YELLOW : "", color ? C_RESET : "",
+				cd->name);
+			for (size_t k = 0; k < cd->nchanges; k++)
+				if (cd->changes[k].drift)
+					fprintf(f, " %s", cd->changes[k].what);
+			fputc('\n', f);
+		}
+	}
+	if (cs->norphan) {
+		fprintf(f, "\n%sorphans (managed, no longer in git):%s\n", color ? C_BOLD : "",
+			color ? C_RESET : "");
+		for (size_t i = 0; i < cs->n; i++)
+			if (cs->v[i].action == CT_ORPHAN)
+				fprintf(f, "  ?   %s  (%s)\n", cs->v[i].name,
+					cs->v[i].kept_protected
+						? "kept: security.protection.delete is true"
+						: "kept; run with --prune or set prune: true to "
+						  "delete");
+	}
+	if (cs->nunmanaged) {
+		fprintf(f, "\n%sunmanaged (not created or adopted by lxops; never touched):%s\n",
+			color ? C_BOLD : "", color ? C_RESET : "");
+		for (size_t i = 0; i < cs->n; i++)
+			if (cs->v[i].action == CT_UNMANAGED)
+				fprintf(f, "      %s\n", cs->v[i].name);
+	}
+	if (cs->nerror) {
+		fprintf(f, "\n%serrors (these containers are left alone):%s\n", color ? C_RED : "",
+			color ? C_RESET : "");
+		for (size_t i = 0; i < cs->n; i++)
+			for (size_t k = 0; cs->v[i].action == CT_ERROR && k < cs->v[i].nerrors; k++)
+				fprintf(f, "  x   %s: %s\n", cs->v[i].name, cs->v[i].errors[k]);
+	}
+	if (cs->refuse_empty)
+		fprintf(f, "\nrefused: this revision would delete every managed container; run "
+			   "with --allow-empty if that is intended\n");
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (p->steps[i]->action == CT_UPDATE && p->steps[i]->verdict == VERDICT_RESTART)
+			nrestart++;
+	fprintf(f,
+		"\nPlan: %zu to create, %zu to update (%zu with restart), %zu to recreate, %zu to "
+		"delete, %zu to adopt; %zu drifted, %zu orphaned, %zu unmanaged, %zu errors.\n",
+		cs->ncreate, cs->nupdate, nrestart, cs->nrecreate, cs->ndelete, cs->nadopt,
+		cs->ndrift, cs->norphan, cs->nunmanaged, cs->nerror);
+	if (!plan_has_changes(p))
+		fputs("No changes: the host matches the revision.\n", f);
+}
+
+static json_t *change_json(const struct plan *p, const struct change *c)
+{
+	const char *o = shown(p, c, c->old_value), *n = shown(p, c, c->new_value);
+
+	return json_pack("{s:o,s:o,s:o,s:s,s:b,s:s}", "what", jstr(c->what), "old",
+			 o ? jstr(o) : json_null(), "new", n ? jstr(n) : json_null(), "verdict",
+			 verdict_to_string(c->verdict), "drift", c->drift, "why",
+			 c->why ? c->why : "");
+}
+
+static json_t *ct_json(const struct plan *p, const struct ct_diff *cd)
+{
+	json_t *o = json_object(), *ch = json_array(), *err = json_array();
+
+	json_object_set_new(o, "name", jstr(cd->name));
+	json_object_set_new(o, "action", json_string(ct_action_to_string(cd->action)));
+	json_object_set_new(o, "verdict", json_string(verdict_to_string(cd->verdict)));
+	json_object_set_new(o, "drift", json_boolean(cd->drift));
+	for (size_t i = 0; i < cd->nchanges; i++)
+		json_array_append_new(ch, change_json(p, &cd->changes[i]));
+	json_object_set_new(o, "changes", ch);
+	for (size_t i = 0; i < cd->nerrors; i++)
+		json_array_append_new(err, jstr(cd->errors[i]));
+	json_object_set_new(o, "errors", err);
+	json_object_set_new(o, "state",
+			    cd->desired ? json_string(power_state_to_string(cd->target))
+					: json_null());
+	json_object_set_new(o, "transitions",
+			    json_pack("{s:b,s:b,s:b,s:b}", "start", cd->start, "stop", cd->stop,
+				      "freeze", cd->freeze, "unfreeze", cd->unfreeze));
+	json_object_set_new(o, "config_rewrite", json_boolean(cd->conf_changed));
+	if (cd->action == CT_ORPHAN)
+		json_object_set_new(o, "kept_protected", json_boolean(cd->kept_protected));
+	return o;
+}
+
+void *render_plan_json(const struct plan *p)
+{
+	const struct changeset *cs = &p->cs;
+	json_t *root = json_object(), *steps = json_array(), *others = json_array();
+
+	json_object_set_new(root, "format", json_string("lxops-plan/1"));
+	json_object_set_new(root, "commit", p->commit ? jstr(p->commit) : json_null());
+	json_object_set_new(root, "subject", p->subject ? jstr(p->subject) : json_null());
+	json_object_set_new(root, "host", p->host ? jstr(p->host) : json_null());
+	for (size_t i = 0; i < p->nsteps; i++)
+		json_array_append_new(steps, ct_json(p, p->steps[i]));
+	for (size_t i = 0; i < cs->n; i++)
+		if (!ct_diff_has_work(&cs->v[i]) && cs->v[i].action != CT_NOOP)
+			json_array_append_new(others, ct_json(p, &cs->v[i]));
+	json_object_set_new(root, "steps", steps);
+	json_object_set_new(root, "other", others);
+	json_object_set_new(
+		root, "summary",
+		json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b}", "create",
+			  (json_int_t)cs->ncreate, "update", (json_int_t)cs->nupdate, "recreate",
+			  (json_int_t)cs->nrecreate, "delete", (json_int_t)cs->ndelete, "adopt",
+			  (json_int_t)cs->nadopt, "drift", (json_int_t)cs->ndrift, "orphan",
+			  (json_int_t)cs->norphan, "unmanaged", (json_int_t)cs->nunmanaged, "error",
+			  (json_int_t)cs->nerror, "changes", plan_has_changes(p), "refused_empty",
+			  cs->refuse_empty));
+	return root;
+}
+
+static void md_cell(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			fputs("\\|", f);
+		else if (*s == '\n')
+			fputs("<br>", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void markdown_plan(FILE *f, const struct plan *p)
+{
+	const struct changeset *cs = &p->cs;
+
+	fprintf(f, "### lxops plan for `%s` at `%.12s`\n\n", p->host ? p->host : "?",
+		p->commit ? p->commit : "?");
+	fprintf(f,
+		"**%zu** to create, **%zu** to update, **%zu** to recreate, **%zu** to delete, "
+		"**%zu** to adopt · %zu drifted · %zu orphaned · %zu unmanaged · **%zu "
+		"errors**\n\n",
+		cs->ncreate, cs->nupdate, cs->nrecreate, cs->ndelete, cs->nadopt, cs->ndrift,
+		cs->norphan, cs->nunmanaged, cs->nerror);
+	if (!p->nsteps && !cs->nerror) {
+		fputs("No changes.\n", f);
+		return;
+	}
+	fputs("| container | action | change | old | new | when |\n"
+	      "|---|---|---|---|---|---|\n",
+	      f);
+	for (size_t i = 0; i < p->nsteps; i++) {
+		const struct ct_diff *cd = p->steps[i];
+		if (!cd->nchanges) {
+			fprintf(f, "| `%s` | %s | | | | %s |\n", cd->name,
+				ct_action_to_string(cd->action), verdict_to_string(cd->verdict));
+			continue;
+		}
+		for (size_t k = 0; k < cd->nchanges; k++) {
+			const struct change *c = &cd->changes[k];
+			fprintf(f, "| %s%s%s | %s | `", k ? "" : "`", k ? "" : cd->name,
+				k ? "" : "`", k ? "" : ct_action_to_string(cd->action));
+			md_cell(f, c->what);
+			fputs("` | ", f);
+			md_cell(f, shown(p, c, c->old_value));
+			fputs(" | ", f);
+			md_cell(f, shown(p, c, c->new_value));
+			fprintf(f, " | %s%s |\n", verdict_to_string(c->verdict),
+				c->drift ? " (drift)" : "");
+		}
+	}
+	for (size_t i = 0; i < cs->n; i++)
+		for (size_t k = 0; cs->v[i].action == CT_ERROR && k < cs->v[i].nerrors; k++) {
+			fprintf(f, "| `%s` | **error** | ", cs->v[i].name);
+			md_cell(f, cs->v[i].errors[k]);
+			fputs(" | | | |\n", f);
+		}
+}
+
+void render_plan(FILE *f, const struct plan *p, const struct render_opts *o)
+{
+	switch (o->format) {
+	case FORMAT_JSON:
+		render_json_dump(f, render_plan_json(p));
+		return;
+	case FORMAT_MARKDOWN:
+		markdown_plan(f, p);
+		return;
+	case FORMAT_GITHUB: {
+		const struct changeset *cs = &p->cs;
+		for (size_t i = 0; i < cs->n; i++)
+			for (size_t k = 0; cs->v[i].action == CT_ERROR && k < cs->v[i].nerrors;
+			     k++) {
+				struct strbuf sb = STRBUF_INIT;
+				const struct container *c = cs->v[i].desired;
+				strbuf_adds(&sb, "::error");
+				if (c && c->file) {
+					strbuf_adds(&sb, " file=");
+					gh_escape(&sb, c->file, true);
+					strbuf_addf(&sb, ",line=%u", c->mark.line);
+				}
+				strbuf_adds(&sb, "::");
+				gh_escape(&sb, cs->v[i].errors[k], false);
+				fprintf(f, "%s\n", sb.buf);
+				strbuf_release(&sb);
+			}
+		fputs("::group::lxops plan\n", f);
+		text_plan(f, p, false);
+		fputs("::endgroup::\n", f);
+		return;
+	}
+	case FORMAT_TEXT:
+	case _FORMAT_MAX:
+		break;
+	}
+	text_plan(f, p, o->color);
+}

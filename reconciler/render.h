@@ -39,6 +39,13 @@ void render_diags(FILE *f, const struct diag_list *l, const struct render_opts *
  */
 void *render_diags_json(const struct diag_list *l);
 
+struct plan;
+/* A plan: grouped text (one line per change, old → new, (live)/(restart)), JSON, Markdown, or
+ * GitHub annotations + text. */
+void render_plan(FILE *f, const struct plan *p, const struct render_opts *o);
+/* The plan as a jansson object (json_t *, caller owns): the documented plan format. */
+void *render_plan_json(const struct plan *p);
+
 /* Prints a jansson value with sorted keys and 2-space indent, then a newline; steals the reference.
  */
 int render_json_dump(FILE *f, void *json);

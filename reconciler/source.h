@@ -10,6 +10,7 @@
 #ifndef LXOPS_SOURCE_H
 #define LXOPS_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,5 +43,28 @@ int source_read_blob(struct source *s, const char *commit, const char *path, cha
 
 /* The git directory ($GIT_DIR) of the repository, for watch. Borrowed. */
 const char *source_git_dir(const struct source *s);
+
+/*
+ * The branch HEAD points at ("refs/heads/main"), malloc'd, even when that
+ * branch has no commit yet. -ENOENT when HEAD is detached (watch then
+ * follows HEAD itself).
+ */
+int source_head_branch(struct source *s, char **ret, struct lx_err *err);
+
+/* Is spec a remote URL ("scheme://...", or scp-like "user@host:path") rather than a path? */
+bool source_is_url(const char *spec);
+
+/*
+ * Remote mode (watch): a bare mirror of url at path. Creates the mirror on
+ * first use (parents too) with remote "origin" = url fetching every branch
+ * and tag to the same names; an existing mirror of another URL is refused
+ * (-EEXIST). Fetching updates the mirror's refs (deleted branches pruned)
+ * and points its HEAD at the remote's default branch when the remote
+ * advertises one, so "HEAD" of the mirror is "HEAD" of the remote. ssh://
+ * authenticates with the keys of ssh-agent ($SSH_AUTH_SOCK); https:// is
+ * anonymous. Errors quote libgit2 once, naming the URL.
+ */
+int source_mirror_init(const char *url, const char *path, struct lx_err *err);
+int source_mirror_fetch(const char *path, struct lx_err *err);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,9 +292,9 @@ static void check_raw_idmap(struct vctx *v, const struct kv *kv, const char *sub
 	}
 }
 
-/* Family-specific rules for prefix keys. */
+/* Family-specific rules for prefix keys: names at the key, values at vmark. */
 static void check_prefix_key(struct vctx *v, const struct key_def *def, const char *key,
-			     const struct kv *kv, const char *subject)
+			     const struct kv *kv, const struct mark *vmark, const char *subject)
 {
 	const char *rest = key + strlen(def->name);
 
@@ -306,7 +307,7 @@ static void check_prefix_key(struct vctx *v, const struct key_def *def, const ch
 			       "sigpending, stack)",
 			       rest, key);
 		else if (*kv->value && !prlimit_value_ok(kv->value))
-			err_at(v, &kv->mark, subject,
+			err_at(v, vmark, subject,
 			       "invalid value '%s' for '%s': use N, SOFT:HARD or unlimited",
 			       kv->value, key);
 	} else if (!strcmp(def->name, "environment.")) {
@@ -324,6 +325,20 @@ static void check_prefix_key(struct vctx *v, const struct key_def *def, const ch
 		if (!ok)
 			err_at(v, &kv->mark, subject, "invalid sysctl name '%s'", rest);
 	}
+}
+
+/* The reason a value was refused; an integer out of range names the range. */
+static const char *why_text(struct vctx *v, const struct key_def *def, const char *why)
+{
+	if (def->type == KT_INT && !strcmp(why, "out of range"))
+		return arena_printf(v->a, "out of range (%" PRId64 " to %" PRId64 ")", def->min,
+				    def->max);
+	return why;
+}
+
+static int cmp_kv_key(const void *a, const void *b)
+{
+	return strcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key);
 }
 
 /* One config map (container, profile) → sorted kvlist. */
@@ -383,12 +398,12 @@ static void parse_config(struct vctx *v, const struct node *n, const char *subje
 			continue; /* "" unsets an inherited value (LXD) */
 		if (keys_check_value(def, val, v->a, &canon, &why) < 0) {
 			err_at(v, &vn->mark, subject, "invalid value '%s' for '%s': %s", val, key,
-			       why);
+			       why_text(v, def, why));
 			continue;
 		}
 		kv->canon = canon;
 		if (def->flags & KF_PREFIX)
-			check_prefix_key(v, def, key, kv, subject);
+			check_prefix_key(v, def, key, kv, &vn->mark, subject);
 		if (!strcmp(key, "raw.lxc")) {
 			if (!v->d->settings.allow_raw_lxc)
 				err_at(v, &kn->mark, subject,
@@ -404,13 +419,8 @@ static void parse_config(struct vctx *v, const struct node *n, const char *subje
 	}
 	ret->v = items;
 	ret->n = count;
-	/* parse.c guarantees unique map keys, so a plain sort gives a unique sorted list */
-	qsort(ret->v, ret->n, sizeof(*ret->v), (int (*)(const void *, const void *))strcmp);
-}
-
-static int cmp_kv_key(const void *a, const void *b)
-{
-	return strcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key);
+	/* parse.c guarantees unique map keys, so a sort by key gives a unique sorted list */
+	qsort(ret->v, ret->n, sizeof(*ret->v), cmp_kv_key);
 }
 
 static const char *const supported_device_types[] = { "disk",	    "nic",	 "none",
@@ -469,8 +479,13 @@ static void check_disk_source(struct vctx *v, const struct kv *kv, const char *s
 	}
 }
 
-/* Rules between the keys of one device. */
-static void check_device_rules(struct vctx *v, struct device *dev, const char *subject)
+/*
+ * Rules between the keys of one device. dn is the device's mapping as
+ * written: a key that is there but was refused (bad value, typo'd enum) has
+ * had its own error, so "needs KEY" is not reported for it again.
+ */
+static void check_device_rules(struct vctx *v, struct device *dev, const struct node *dn,
+			       const char *subject)
 {
 	const struct kvlist *k = &dev->keys;
 	const struct kv *nictype = kvlist_find(k, "nictype"), *network = kvlist_find(k, "network");
@@ -484,6 +499,8 @@ static void check_device_rules(struct vctx *v, struct device *dev, const char *s
 			       "device '%s': set either 'nictype' or 'network', not both",
 			       dev->name);
 		if (!nictype && !network) {
+			if (doc_map_get(dn, "nictype") || doc_map_get(dn, "network"))
+				return;
 			err_at(v, &dev->mark, subject,
 			       "nic device '%s' needs 'nictype' (bridged, macvlan, p2p, physical) "
 			       "or "
@@ -497,7 +514,8 @@ static void check_device_rules(struct vctx *v, struct device *dev, const char *s
 			err_at(v, &parent->mark, subject,
 			       "device '%s': 'parent' cannot be combined with 'network'",
 			       dev->name);
-		if (nictype && strcmp(nt, "p2p") && !parent)
+		if (nictype && !network && strcmp(nt, "p2p") && !parent &&
+		    !doc_map_get(dn, "parent"))
 			err_at(v, &dev->mark, subject,
 			       "nic device '%s' (nictype %s) needs 'parent'", dev->name, nt);
 		if (!strcmp(nt, "p2p") && parent)
@@ -526,7 +544,9 @@ static void check_device_rules(struct vctx *v, struct device *dev, const char *s
 		const struct kv *opt = kvlist_find(k, "optional"),
 				*req = kvlist_find(k, "required");
 		if (!path) {
-			err_at(v, &dev->mark, subject, "disk device '%s' needs 'path'", dev->name);
+			if (!doc_map_get(dn, "path"))
+				err_at(v, &dev->mark, subject, "disk device '%s' needs 'path'",
+				       dev->name);
 			return;
 		}
 		if (!strcmp(path->canon, "/")) {
@@ -542,8 +562,9 @@ static void check_device_rules(struct vctx *v, struct device *dev, const char *s
 			return;
 		}
 		if (!source) {
-			err_at(v, &dev->mark, subject, "disk device '%s' needs 'source'",
-			       dev->name);
+			if (!doc_map_get(dn, "source"))
+				err_at(v, &dev->mark, subject, "disk device '%s' needs 'source'",
+				       dev->name);
 			return;
 		}
 		check_disk_source(v, source, subject);
@@ -555,8 +576,9 @@ static void check_device_rules(struct vctx *v, struct device *dev, const char *s
 			err_at(v, &kvlist_find(k, "size")->mark, subject,
 			       "device '%s': 'size' applies to the root disk only", dev->name);
 	} else if (!strcmp(dev->type, "unix-char") || !strcmp(dev->type, "unix-block")) {
-		const struct kv *src = kvlist_find(k, "source"), *path = kvlist_find(k, "path");
-		const struct kv *maj = kvlist_find(k, "major"), *min = kvlist_find(k, "minor");
+		bool src = doc_map_get(dn, "source") != NULL,
+		     path = doc_map_get(dn, "path") != NULL;
+		bool maj = doc_map_get(dn, "major") != NULL, min = doc_map_get(dn, "minor") != NULL;
 		if (!src && !path)
 			err_at(v, &dev->mark, subject, "%s device '%s' needs 'source' or 'path'",
 			       dev->type, dev->name);
@@ -679,8 +701,23 @@ static void parse_devices(struct vctx *v, const struct node *n, const char *subj
 					       s);
 				else
 					err_at(v, &val->mark, subject,
-					       "invalid value '%s' for '%s': %s", s, key, why);
+					       "invalid value '%s' for '%s': %s", s, key,
+					       why_text(v, def, why));
 				continue;
+			}
+			if (where == W_DISK && !strcmp(key, "source") && s[0] == '/') {
+				/*
+				 * A host path: canonical ("//etc", "/./etc/" are /etc) and never
+				 * through "..", so the disk source policy judges the place the
+				 * mount really binds, and equal paths hash equal.
+				 */
+				static const struct key_def hostpath = { .name = "source",
+									 .type = KT_ABSPATH };
+				if (keys_check_value(&hostpath, s, v->a, &canon, &why) < 0) {
+					err_at(v, &val->mark, subject,
+					       "invalid value '%s' for '%s': %s", s, key, why);
+					continue;
+				}
 			}
 			items[count].key = key;
 			items[count].value = s;
@@ -692,7 +729,7 @@ static void parse_devices(struct vctx *v, const struct node *n, const char *subj
 		qsort(items, count, sizeof(*items), cmp_kv_key);
 		dev->keys.v = items;
 		dev->keys.n = count;
-		check_device_rules(v, dev, subject);
+		check_device_rules(v, dev, dn, subject);
 	}
 	qsort(ret->v, ret->n, sizeof(*ret->v), cmp_device_name);
 }
@@ -723,6 +760,7 @@ static void parse_source(struct vctx *v, const struct node *n, struct container 
 {
 	static const char *const fields[] = { "image", "template", "args", "copy", NULL };
 	int kinds = 0;
+	size_t unknown = 0;
 
 	c->source.mark = n->mark;
 	if (!want_kind(v, n, NODE_MAP, "source", c->name))
@@ -733,6 +771,7 @@ static void parse_source(struct vctx *v, const struct node *n, struct container 
 
 		if (!in_list(k, fields)) {
 			unknown_field(v, kn, "source", fields, c->name);
+			unknown++;
 			continue;
 		}
 		if (!strcmp(k, "args")) {
@@ -781,7 +820,8 @@ static void parse_source(struct vctx *v, const struct node *n, struct container 
 		       "source takes exactly one of 'image', 'template' or 'copy'");
 	if (c->source.nargs && c->source.kind != SOURCE_TEMPLATE)
 		err_at(v, &n->mark, c->name, "'args' is valid only with 'template'");
-	if (kinds == 0 && n->map.n)
+	/* a misspelt field has had its error: "needs one of" would say it again */
+	if (kinds == 0 && n->map.n > unknown)
 		err_at(v, &n->mark, c->name, "source needs one of 'image', 'template' or 'copy'");
 }
 
@@ -803,6 +843,8 @@ static void parse_snapshots(struct vctx *v, const struct node *n, struct contain
 		const struct node *s = n->seq.items[i];
 		struct snapshot_decl *sd = &c->snapshots[c->nsnapshots];
 
+		/* the slot of a rejected entry is reused: start it clean */
+		memset(sd, 0, sizeof(*sd));
 		sd->mark = s->mark;
 		if (s->kind == NODE_SCALAR) {
 			sd->name = s->scalar.str;
@@ -874,6 +916,8 @@ static void parse_files(struct vctx *v, const struct node *n, struct container *
 		struct file_decl *fd = &c->files[c->nfiles];
 		bool ok = true;
 
+		/* the slot of a rejected entry is reused: start it clean */
+		memset(fd, 0, sizeof(*fd));
 		if (!want_kind(v, f, NODE_MAP, "files entry", c->name))
 			continue;
 		fd->mark = f->mark;
@@ -1153,6 +1197,7 @@ static void parse_image(struct vctx *v, const struct node *doc, const char *file
 	static const char *const fields[] = { "kind",	  "alias",  "description", "rootfs",
 					      "metadata", "sha256", NULL };
 	struct image img = { 0 };
+	bool location_bad = false;
 	const struct node *n = doc_map_get(doc, "alias");
 
 	img.file = file;
@@ -1176,10 +1221,14 @@ static void parse_image(struct vctx *v, const struct node *doc, const char *file
 		} else if (!strcmp(k, "description")) {
 			img.description = want_scalar(v, vn, k, img.alias);
 		} else if (!strcmp(k, "rootfs")) {
+			int e0 = v->errors;
 			check_image_location(v, vn, k, img.alias, &img.rootfs, &img.rootfs_in_repo);
+			location_bad |= v->errors > e0;
 		} else if (!strcmp(k, "metadata")) {
+			int e0 = v->errors;
 			check_image_location(v, vn, k, img.alias, &img.metadata,
 					     &img.metadata_in_repo);
+			location_bad |= v->errors > e0;
 		} else if (!strcmp(k, "sha256")) {
 			img.sha256 = want_scalar(v, vn, k, img.alias);
 			if (img.sha256 && !is_hex64(img.sha256)) {
@@ -1195,7 +1244,8 @@ static void parse_image(struct vctx *v, const struct node *doc, const char *file
 		err_at(v, &doc->mark, img.alias, "image '%s' needs 'rootfs'", img.alias);
 		return;
 	}
-	if (!img.sha256 && !doc_map_get(doc, "sha256") &&
+	/* a rootfs/metadata already refused says nothing about where the tarball is */
+	if (!img.sha256 && !doc_map_get(doc, "sha256") && !location_bad &&
 	    (!img.rootfs_in_repo || (img.metadata && !img.metadata_in_repo)))
 		err_at(v, &doc->mark, img.alias,
 		       "image '%s' needs 'sha256' (its tarball is not in the repository, so only "
@@ -1498,7 +1548,8 @@ static void check_cycles(struct vctx *v)
 				continue;
 			}
 			t = desired_find_container(d, edge_name(c, edge[sp - 1]++));
-			if (!t)
+			/* a self edge has its own error ("cannot depend on itself") */
+			if (!t || t == c)
 				continue;
 			ti = (size_t)(t - d->containers);
 			if (color[ti] == WHITE) {
@@ -1545,7 +1596,9 @@ static void check_references(struct vctx *v)
 			if (!strcmp(c->source.name, c->name))
 				err_at(v, &c->source.mark, c->name,
 				       "container '%s' cannot be a copy of itself", c->name);
-			else if (!desired_find_container(d, c->source.name))
+			else if (validate_name(c->source.name) &&
+				 !desired_find_container(d, c->source.name))
+				/* an invalid name has had its own error in parse_source */
 				err_at(v, &c->source.mark, c->name,
 				       "copy source '%s' is not a container of this repository",
 				       c->source.name);
@@ -1588,8 +1641,11 @@ static void check_expanded(struct vctx *v, const struct container *c)
 		for (size_t j = 0; j < i; j++) {
 			const struct device *b = &l->v[j];
 			const struct kv *pb = kvlist_find(&b->keys, "path");
+			/* two root disks ("/") have had their own error above */
 			if (pa && pb && !strcmp(pa->canon, pb->canon) && strcmp(a->type, "nic") &&
-			    strcmp(b->type, "nic"))
+			    strcmp(b->type, "nic") &&
+			    !(!strcmp(pa->canon, "/") && !strcmp(a->type, "disk") &&
+			      !strcmp(b->type, "disk")))
 				err_at(v, &a->mark, c->name,
 				       "devices '%s' and '%s' of container '%s' both use path '%s'",
 				       b->name, a->name, c->name, pa->canon);
@@ -1653,10 +1709,13 @@ int validate_revision(struct revision *rev, const struct parse_limits *limits, s
 	}
 	free(files);
 
-	/* sort, drop duplicates, move into the arena */
-	qsort(v.containers.v, v.containers.n, sizeof(*v.containers.v), cmp_container_name);
-	qsort(v.profiles.v, v.profiles.n, sizeof(*v.profiles.v), cmp_profile_name);
-	qsort(v.images.v, v.images.n, sizeof(*v.images.v), cmp_image_alias);
+	/* sort, drop duplicates, move into the arena (an empty vec has v == NULL: no qsort) */
+	if (v.containers.n > 1)
+		qsort(v.containers.v, v.containers.n, sizeof(*v.containers.v), cmp_container_name);
+	if (v.profiles.n > 1)
+		qsort(v.profiles.v, v.profiles.n, sizeof(*v.profiles.v), cmp_profile_name);
+	if (v.images.n > 1)
+		qsort(v.images.v, v.images.n, sizeof(*v.images.v), cmp_image_alias);
 	DEDUP(&v, v.containers.v, v.containers.n, name, "container");
 	DEDUP(&v, v.profiles.v, v.profiles.n, name, "profile");
 	DEDUP(&v, v.images.v, v.images.n, alias, "image");

@@ -70,5 +70,9 @@ bool cmd_color(const struct global_opts *g, FILE *f);
 
 int cmd_validate(int argc, char **argv, struct global_opts *g);
 int cmd_schema(int argc, char **argv, struct global_opts *g);
+int cmd_plan(int argc, char **argv, struct global_opts *g);
+int cmd_apply(int argc, char **argv, struct global_opts *g);
+int cmd_status(int argc, char **argv, struct global_opts *g);
+int cmd_history(int argc, char **argv, struct global_opts *g);
 
 #endif

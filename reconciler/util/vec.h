@@ -34,7 +34,9 @@
 	(vec_reserve((vec), (vec)->n + 1), memset(&(vec)->v[(vec)->n], 0, sizeof(*(vec)->v)), \
 	 &(vec)->v[(vec)->n++])
 
-#define vec_foreach(p, vec) for (__typeof__((vec)->v) p = (vec)->v; p < (vec)->v + (vec)->n; p++)
+/* p is tested first: an empty vec has v == NULL, and NULL + 0 is undefined in C. */
+#define vec_foreach(p, vec) \
+	for (__typeof__((vec)->v) p = (vec)->v; p && p < (vec)->v + (vec)->n; p++)
 
 #define vec_release(vec)                   \
 	do {                               \

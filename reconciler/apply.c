@@ -1,0 +1,521 @@
+/*
+ * apply.c - makes the host match the plan, one container at a time.
+ *
+ * Input: an ordered plan (plan.c), the host (host.c) and the state
+ * database (state.c), both already locked by the caller. Output: the host
+ * changed, one event per action and the resource rows updated, each in the
+ * same transaction as the outcome it records.
+ *
+ * Crash safety: a create first records the resource as `creating` (the
+ * intent) and commits; only then is the container made. A kill -9 at any
+ * point leaves either no container, or a container whose row says
+ * `creating`, which diff.c plans as a recreate. Updates record the new
+ * config only after the host accepted it, so an interrupted update is
+ * planned again.
+ *
+ * cgroup v1 memory writes follow KEYS.md §2: memsw and limit are reset to
+ * unlimited first, then the limit and memsw are set, so a raise and a
+ * lowering both pass the kernel's memsw >= limit rule.
+ */
+#include "apply.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+#include "util/mem.h"
+#include "util/strbuf.h"
+
+#define C_GREEN "\033[32m"
+#define C_RED	"\033[31m"
+#define C_RESET "\033[0m"
+
+static void say(struct apply_ctx *ctx, bool ok, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void say(struct apply_ctx *ctx, bool ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ctx->out)
+		return;
+	fprintf(ctx->out, "%s%s%s %s: ", ctx->color ? (ok ? C_GREEN : C_RED) : "",
+		ok ? "ok  " : "FAIL", ctx->color ? C_RESET : "", name);
+	va_start(ap, fmt);
+	vfprintf(ctx->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->out);
+	fflush(ctx->out);
+}
+
+/* One event (and optionally the resource row) in one transaction. */
+static int record(struct apply_ctx *ctx, const struct resource_row *row, bool delete_row,
+		  const char *name, const char *action, const char *outcome, const char *message,
+		  struct lx_err *err)
+{
+	struct event_row ev = {
+		.revision_id = ctx->revision_id,
+		.time = ctx->now(),
+		.host = (char *)ctx->host_name,
+		.kind = (char *)"container",
+		.name = (char *)name,
+		.action = (char *)action,
+		.outcome = (char *)outcome,
+		.message = (char *)message,
+		.commit = (char *)ctx->commit,
+	};
+	int r;
+
+	r = state_begin(ctx->st, err);
+	if (r < 0)
+		return r;
+	if (row)
+		r = state_resource_put(ctx->st, row, err);
+	else if (delete_row)
+		r = state_resource_delete(ctx->st, ctx->host_name, "container", name, err);
+	if (r >= 0)
+		r = state_event_append(ctx->st, &ev, err);
+	if (r >= 0)
+		r = state_commit(ctx->st, err);
+	if (r < 0)
+		state_rollback(ctx->st);
+	return r;
+}
+
+static void fill_row(struct apply_ctx *ctx, const struct ct_diff *cd, struct resource_row *row,
+		     const char *status, char *config_json, const char *last_error, bool adopted)
+{
+	memset(row, 0, sizeof(*row));
+	row->host = (char *)ctx->host_name;
+	row->kind = (char *)"container";
+	row->name = (char *)cd->name;
+	row->config_json = config_json;
+	row->hash = config_json && cd->desired ? (char *)cd->desired->hash : NULL;
+	row->commit = (char *)ctx->commit;
+	row->status = (char *)status;
+	row->last_error = (char *)last_error;
+	row->managed_conf = (char *)(adopted ? NULL : cd->lx.conf);
+	row->adopted = adopted;
+	row->created_at = row->updated_at = ctx->now();
+}
+
+/* Keep the recorded config of a failed update (so the next plan retries it). */
+static int record_failure(struct apply_ctx *ctx, const struct ct_diff *cd, const char *action,
+			  const char *msg, struct lx_err *err)
+{
+	struct resource_row row, old = { 0 };
+	int r;
+
+	r = state_resource_get(ctx->st, ctx->host_name, "container", cd->name, &old, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == -ENOENT) {
+		fill_row(ctx, cd, &row, "failed", NULL, msg, false);
+		row.managed_conf = NULL;
+		r = record(ctx, &row, false, cd->name, action, "failed", msg, err);
+	} else {
+		free(old.status);
+		old.status = xstrdup("failed");
+		free(old.last_error);
+		old.last_error = xstrdup(msg);
+		old.updated_at = ctx->now();
+		r = record(ctx, &old, false, cd->name, action, "failed", msg, err);
+	}
+	state_resource_row_release(&old);
+	return r;
+}
+
+/* ---- host steps ---- */
+
+static bool is_memory_file(const char *f)
+{
+	return !strcmp(f, "memory.limit_in_bytes") || !strcmp(f, "memory.memsw.limit_in_bytes") ||
+	       !strcmp(f, "memory.soft_limit_in_bytes");
+}
+
+static int cg_write(struct apply_ctx *ctx, const char *name, const struct cg_item *it,
+		    struct lx_err *err)
+{
+	/* the first alternative of expect is what a read-back must show */
+	const char *bar = strchr(it->expect, '|');
+	_cleanup_free_ char *expect =
+		bar ? xstrndup(it->expect, (size_t)(bar - it->expect)) : xstrdup(it->expect);
+
+	if (!*expect) {
+		free(expect);
+		expect = xstrdup(it->value);
+	}
+	return host_cgroup_set(ctx->h, name, it->file, it->value, expect, err);
+}
+
+/* Brings every managed cgroup file of a running container to its desired value. */
+static int apply_cgroups(struct apply_ctx *ctx, const struct ct_diff *cd, bool only_mismatched,
+			 struct lx_err *err)
+{
+	const struct lxconf *lx = &cd->lx;
+	bool mem_dirty = false;
+	int r;
+
+	for (size_t i = 0; i < lx->ncg; i++) {
+		const struct cg_item *it = &lx->cg[i];
+		_cleanup_free_ char *cur = NULL;
+		struct lx_err e2 = LX_ERR_INIT;
+
+		if (host_cgroup_get(ctx->h, cd->name, it->file, &cur, &e2) < 0 ||
+		    !lxconf_cg_matches(it, cur) || !only_mismatched) {
+			if (is_memory_file(it->file)) {
+				mem_dirty = true;
+				continue;
+			}
+			r = cg_write(ctx, cd->name, it, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (!mem_dirty)
+		return 0;
+	/* v1 memory: reset memsw, limit and soft, then set limit, memsw, soft (KEYS.md §2) */
+	{
+		static const char *const reset[] = { "memory.memsw.limit_in_bytes",
+						     "memory.limit_in_bytes",
+						     "memory.soft_limit_in_bytes" };
+		static const char *const order[] = { "memory.limit_in_bytes",
+						     "memory.memsw.limit_in_bytes",
+						     "memory.soft_limit_in_bytes" };
+		for (size_t k = 0; k < 3; k++) {
+			bool managed = false;
+			for (size_t i = 0; i < lx->ncg; i++)
+				managed |= !strcmp(lx->cg[i].file, reset[k]);
+			if (!managed)
+				continue;
+			r = host_cgroup_set(ctx->h, cd->name, reset[k], "-1", NULL, err);
+			if (r < 0 && r != -EIO)
+				return r;
+		}
+		for (size_t k = 0; k < 3; k++)
+			for (size_t i = 0; i < lx->ncg; i++)
+				if (!strcmp(lx->cg[i].file, order[k])) {
+					r = cg_write(ctx, cd->name, &lx->cg[i], err);
+					if (r < 0)
+						return r;
+				}
+	}
+	return 0;
+}
+
+/* After a start: every value lxops set must be what the kernel shows. */
+static int verify_cgroups(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
+{
+	for (size_t i = 0; i < cd->lx.ncg; i++) {
+		const struct cg_item *it = &cd->lx.cg[i];
+		_cleanup_free_ char *cur = NULL;
+		int r;
+
+		if (it->is_default)
+			continue;
+		r = host_cgroup_get(ctx->h, cd->name, it->file, &cur, err);
+		if (r < 0)
+			return r;
+		if (!lxconf_cg_matches(it, cur))
+			return lx_err_set(
+				err, -EIO,
+				"'%s' started but %s is '%s', not '%s' as %s asks: the limit "
+				"did not take effect",
+				cd->name, it->file, cur, it->value, it->key);
+	}
+	return 0;
+}
+
+static int power(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
+{
+	int r;
+
+	if (cd->stop) {
+		r = host_stop(ctx->h, cd->name, ctx->stop_timeout, err);
+		if (r < 0)
+			return r;
+	}
+	if (cd->start) {
+		r = host_start(ctx->h, cd->name, err);
+		if (r < 0)
+			return r;
+		r = verify_cgroups(ctx, cd, err);
+		if (r < 0)
+			return r;
+	}
+	if (cd->unfreeze) {
+		r = host_unfreeze(ctx->h, cd->name, err);
+		if (r < 0)
+			return r;
+	}
+	if (cd->freeze) {
+		r = host_freeze(ctx->h, cd->name, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
+{
+	const struct container *c = cd->desired;
+	int r;
+
+	switch (c->source.kind) {
+	case SOURCE_TEMPLATE:
+		r = host_create_template(ctx->h, c->name, c->source.name, c->source.args,
+					 c->source.nargs, err);
+		break;
+	case SOURCE_COPY: {
+		bool overlay = false;
+		/* an overlay rootfs cannot take an idmapped mount (KEYS.md §2), so only
+		 * privileged copies are overlay snapshots; unprivileged ones are full copies */
+		r = host_clone(ctx->h, c->source.name, c->source.snapshot, c->name,
+			       !cd->lx.unprivileged, &overlay, err);
+		break;
+	}
+	case SOURCE_IMAGE:
+		r = lx_err_set(err, -ENOTSUP,
+			       "creating '%s' from image '%s' is not implemented yet", c->name,
+			       c->source.name);
+		break;
+	default:
+		r = lx_err_set(err, -EINVAL, "container '%s' has no source to create it from",
+			       c->name);
+	}
+	if (r < 0)
+		return r;
+	r = host_write_managed_config(ctx->h, c->name, cd->lx.conf, err);
+	if (r < 0)
+		return r;
+	if (c->state != POWER_STOPPED) {
+		struct ct_diff tmp = *cd;
+		tmp.stop = tmp.unfreeze = false;
+		tmp.start = true;
+		tmp.freeze = c->state == POWER_FROZEN;
+		r = power(ctx, &tmp, err);
+	}
+	return r;
+}
+
+static int step_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool recreate,
+		       struct lx_err *err)
+{
+	struct resource_row row;
+	struct lx_err herr = LX_ERR_INIT;
+	_cleanup_free_ char *json = NULL;
+	int r;
+
+	if (recreate && cd->recorded && cd->recorded->protected_delete) {
+		lx_err_set(&herr, -EPERM,
+			   "'%s' must be recreated (its source changed) but "
+			   "security.protection.delete is true; lift the protection first",
+			   cd->name);
+		say(ctx, false, cd->name, "%s", herr.msg);
+		r = record_failure(ctx, cd, "recreate", herr.msg, err);
+		return r < 0 ? r : -EIO;
+	}
+	/* the intent, before the container exists */
+	fill_row(ctx, cd, &row, "creating", NULL, NULL, false);
+	row.managed_conf = NULL;
+	r = record(ctx, &row, false, cd->name, recreate ? "recreate" : "create", "started", NULL,
+		   err);
+	if (r < 0)
+		return r;
+	if (recreate || cd->actual) {
+		r = host_destroy(ctx->h, cd->name, &herr);
+		if (r < 0)
+			goto failed;
+	}
+	r = do_create(ctx, cd, &herr);
+	if (r < 0) {
+		struct lx_err e2 = LX_ERR_INIT;
+		host_destroy(ctx->h, cd->name, &e2); /* roll back: nothing half-made stays */
+		goto failed;
+	}
+	json = record_serialize(cd->desired);
+	fill_row(ctx, cd, &row, "synced", json, NULL, false);
+	r = record(ctx, &row, false, cd->name, recreate ? "recreate" : "create", "ok",
+		   power_state_to_string(cd->desired->state), err);
+	if (r < 0)
+		return r;
+	say(ctx, true, cd->name, "%s (%s)", recreate ? "recreated" : "created",
+	    power_state_to_string(cd->desired->state));
+	return 0;
+
+failed:
+	say(ctx, false, cd->name, "%s failed: %s", recreate ? "recreate" : "create", herr.msg);
+	r = record_failure(ctx, cd, recreate ? "recreate" : "create", herr.msg, err);
+	return r < 0 ? r : -EIO;
+}
+
+static int step_update(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
+{
+	struct lx_err herr = LX_ERR_INIT;
+	struct resource_row row;
+	_cleanup_free_ char *json = NULL;
+	struct strbuf what = STRBUF_INIT;
+	bool running =
+		cd->actual && (cd->actual->state == ACT_RUNNING || cd->actual->state == ACT_FROZEN);
+	int r = 0;
+
+	if (cd->verdict == VERDICT_RESTART && running && cd->target != POWER_STOPPED) {
+		struct ct_diff tmp = *cd;
+		r = host_stop(ctx->h, cd->name, ctx->stop_timeout, &herr);
+		if (r >= 0)
+			r = host_write_managed_config(ctx->h, cd->name, cd->lx.conf, &herr);
+		tmp.stop = tmp.unfreeze = false;
+		tmp.start = true;
+		tmp.freeze = cd->target == POWER_FROZEN;
+		if (r >= 0)
+			r = power(ctx, &tmp, &herr);
+		strbuf_adds(&what, "restarted");
+	} else {
+		if (cd->conf_changed) {
+			r = host_write_managed_config(ctx->h, cd->name, cd->lx.conf, &herr);
+			strbuf_adds(&what, "config written");
+		}
+		if (r >= 0 && running && !cd->stop) {
+			r = apply_cgroups(ctx, cd, true, &herr);
+			if (what.len)
+				strbuf_adds(&what, ", ");
+			strbuf_adds(&what, "limits applied live");
+		}
+		if (r >= 0 && (cd->start || cd->stop || cd->freeze || cd->unfreeze)) {
+			r = power(ctx, cd, &herr);
+			if (what.len)
+				strbuf_adds(&what, ", ");
+			strbuf_addf(&what, "now %s", power_state_to_string(cd->target));
+		}
+	}
+	if (r < 0) {
+		strbuf_release(&what);
+		say(ctx, false, cd->name, "update failed: %s", herr.msg);
+		r = record_failure(ctx, cd, "update", herr.msg, err);
+		return r < 0 ? r : -EIO;
+	}
+	json = record_serialize(cd->desired);
+	fill_row(ctx, cd, &row, "synced", json, NULL,
+		 cd->recorded && cd->recorded->adopted && !cd->conf_changed);
+	row.adopted = cd->recorded && cd->recorded->adopted;
+	r = record(ctx, &row, false, cd->name, "update", "ok", what.buf, err);
+	if (r >= 0)
+		say(ctx, true, cd->name, "updated (%s)", what.len ? what.buf : "recorded");
+	strbuf_release(&what);
+	return r;
+}
+
+static int step_delete(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
+{
+	struct lx_err herr = LX_ERR_INIT;
+	int r;
+
+	if (cd->actual) {
+		r = host_destroy(ctx->h, cd->name, &herr);
+		if (r < 0) {
+			say(ctx, false, cd->name, "delete failed: %s", herr.msg);
+			r = record_failure(ctx, cd, "delete", herr.msg, err);
+			return r < 0 ? r : -EIO;
+		}
+	}
+	r = record(ctx, NULL, true, cd->name, "delete", "ok",
+		   cd->actual ? "destroyed" : "record of a vanished container removed", err);
+	if (r >= 0)
+		say(ctx, true, cd->name, "%s",
+		    cd->actual ? "deleted" : "forgotten (was already gone)");
+	return r;
+}
+
+static int step_adopt(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
+{
+	struct resource_row row;
+	_cleanup_free_ char *json = record_serialize(cd->desired);
+	int r;
+
+	fill_row(ctx, cd, &row, "synced", json, NULL, true);
+	r = record(ctx, &row, false, cd->name, "adopt", "ok", "recorded as managed, unchanged",
+		   err);
+	if (r >= 0)
+		say(ctx, true, cd->name, "adopted (no change made)");
+	return r;
+}
+
+static bool failed_dep(const struct ct_diff *cd, const char *const *failed, size_t nfailed,
+		       const char **which)
+{
+	for (size_t k = 0; k < cd->deps.n; k++)
+		for (size_t i = 0; i < nfailed; i++)
+			if (!strcmp(cd->deps.v[k], failed[i])) {
+				*which = failed[i];
+				return true;
+			}
+	return false;
+}
+
+int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result *res,
+	       struct lx_err *err)
+{
+	const char **failed = xcalloc(p->nsteps + 1, sizeof(*failed));
+	size_t nfailed = 0;
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < p->nsteps; i++) {
+		const struct ct_diff *cd = p->steps[i];
+		const char *dep = NULL;
+		int rs;
+
+		if (ctx->interrupted && *ctx->interrupted) {
+			res->skipped += p->nsteps - i;
+			break;
+		}
+		if (failed_dep(cd, failed, nfailed, &dep)) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "held: dependency '%s' failed", dep);
+			say(ctx, false, cd->name, "%s", msg);
+			rs = record(ctx, NULL, false, cd->name, ct_action_to_string(cd->action),
+				    "skipped", msg, err);
+			if (rs < 0) {
+				r = rs;
+				break;
+			}
+			failed[nfailed++] = cd->name;
+			res->held++;
+			continue;
+		}
+		switch (cd->action) {
+		case CT_CREATE:
+			rs = step_create(ctx, cd, false, err);
+			break;
+		case CT_RECREATE:
+			rs = step_create(ctx, cd, true, err);
+			break;
+		case CT_UPDATE:
+			rs = step_update(ctx, cd, err);
+			break;
+		case CT_DELETE:
+			rs = step_delete(ctx, cd, err);
+			break;
+		case CT_ADOPT:
+			rs = step_adopt(ctx, cd, err);
+			break;
+		default:
+			rs = 0;
+		}
+		if (rs == -EIO) {
+			failed[nfailed++] = cd->name;
+			res->failed++;
+		} else if (rs < 0) {
+			r = rs; /* the state database failed: stop here */
+			break;
+		} else {
+			res->ok++;
+		}
+	}
+	free(failed);
+	if (r < 0)
+		return r;
+	return res->failed || res->held ? -EIO : 0;
+}

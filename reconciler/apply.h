@@ -1,0 +1,45 @@
+/*
+ * apply.h - runs a plan's steps on the host and records every outcome.
+ *
+ * For each step in order: the intent of a create is recorded before the
+ * container exists (so an interrupted create is known to the next run);
+ * the host action runs through host.c; the resource row and its event are
+ * written in one transaction with the outcome. A failing container does not
+ * stop the others; a container whose dependency failed is held (skipped,
+ * with the reason). After a start, every managed cgroup value is read back:
+ * a limit that did not take (a wrong key family, a kernel refusal) fails
+ * the step instead of passing silently.
+ */
+#ifndef LXOPS_APPLY_H
+#define LXOPS_APPLY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "host.h"
+#include "plan.h"
+#include "state.h"
+
+struct apply_ctx {
+	struct host *h;
+	struct state *st;
+	const char *host_name;
+	const char *commit;
+	int64_t revision_id;
+	int64_t (*now)(void); /* clock, injectable */
+	FILE *out;	      /* one line per action; NULL = silent */
+	bool color;
+	int stop_timeout;	   /* seconds for a clean shutdown (default 10) */
+	volatile int *interrupted; /* set by SIGTERM: finish the step in progress, then stop */
+};
+
+struct apply_result {
+	size_t ok, failed, held, skipped;
+};
+
+/* Applies p's steps. Returns 0 when every step succeeded, -EIO when some failed
+ * (each reported and recorded), other negative codes on state errors (err). */
+int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result *res,
+	       struct lx_err *err);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * plan.c (command) - `lxops plan`: what apply would do on this host, for
+ * this revision. Never writes to the host or the state.
+ * Exit: 0 (and with --detailed-exitcode: 0 no changes, 2 changes), 1 error.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "session.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+static const char usage[] =
+	"usage: lxops plan [--json | --format FMT] [--detailed-exitcode] [--no-refresh]\n"
+	"                  [--target NAME]... [--prune] [--adopt] [--show-secrets]\n"
+	"\n"
+	"Show what 'lxops apply' would change on this host: creates, live and restart\n"
+	"updates, state changes, deletions, drift, orphans and unmanaged containers.";
+
+enum {
+	OPT_FORMAT = OPT_CMD_BASE,
+	OPT_JSON,
+	OPT_DETAILED,
+	OPT_NO_REFRESH,
+	OPT_TARGET,
+	OPT_PRUNE,
+	OPT_ADOPT,
+	OPT_ALLOW_EMPTY,
+	OPT_SECRETS,
+};
+
+static const struct cmd_option options[] = {
+	{ "format", required_argument, OPT_FORMAT, "FMT",
+	  "text (default), json, markdown or github" },
+	{ "json", no_argument, OPT_JSON, NULL, "same as --format json" },
+	{ "detailed-exitcode", no_argument, OPT_DETAILED, NULL, "exit 2 when there are changes" },
+	{ "no-refresh", no_argument, OPT_NO_REFRESH, NULL,
+	  "do not observe containers; assume they are as recorded" },
+	{ "target", required_argument, OPT_TARGET, "NAME", "only this container (repeatable)" },
+	{ "prune", no_argument, OPT_PRUNE, NULL, "plan deletion of orphans" },
+	{ "adopt", no_argument, OPT_ADOPT, NULL, "plan adoption of existing declared containers" },
+	{ "allow-empty", no_argument, OPT_ALLOW_EMPTY, NULL, "allow pruning every container" },
+	{ "show-secrets", no_argument, OPT_SECRETS, NULL, "show environment.* values" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+struct plan_args {
+	enum render_format fmt;
+	bool detailed, no_refresh, prune, adopt, allow_empty, secrets;
+	const char **targets;
+	size_t ntargets;
+};
+
+static int on_opt(int id, const char *arg, void *data)
+{
+	struct plan_args *a = data;
+	int f;
+
+	switch (id) {
+	case OPT_FORMAT:
+		f = render_format_from_string(arg);
+		if (f < 0) {
+			log_error("invalid --format '%s' (text, json, markdown or github)", arg);
+			return -1;
+		}
+		a->fmt = (enum render_format)f;
+		break;
+	case OPT_JSON:
+		a->fmt = FORMAT_JSON;
+		break;
+	case OPT_DETAILED:
+		a->detailed = true;
+		break;
+	case OPT_NO_REFRESH:
+		a->no_refresh = true;
+		break;
+	case OPT_TARGET:
+		a->targets = xrealloc(a->targets, (a->ntargets + 2) * sizeof(*a->targets));
+		a->targets[a->ntargets++] = arg;
+		a->targets[a->ntargets] = NULL;
+		break;
+	case OPT_PRUNE:
+		a->prune = true;
+		break;
+	case OPT_ADOPT:
+		a->adopt = true;
+		break;
+	case OPT_ALLOW_EMPTY:
+		a->allow_empty = true;
+		break;
+	case OPT_SECRETS:
+		a->secrets = true;
+		break;
+	}
+	return 0;
+}
+
+int cmd_plan(int argc, char **argv, struct global_opts *g)
+{
+	struct plan_args a = { .fmt = FORMAT_TEXT };
+	struct session_opts so = { 0 };
+	struct session s;
+	struct diag_list diags;
+	struct lx_err err = LX_ERR_INIT;
+	struct render_opts ro;
+	int i, r, code;
+
+	i = cmd_parse(argc, argv, usage, options, g, on_opt, &a);
+	if (i < 0) {
+		free(a.targets);
+		return i == -2 ? EXIT_OK : EXIT_FAIL;
+	}
+	if (i < argc) {
+		log_error("plan takes no operands ('%s')", argv[i]);
+		free(a.targets);
+		return EXIT_FAIL;
+	}
+	so.repo = g->repo;
+	so.ref = g->ref;
+	so.lxcpath = g->lxcpath;
+	so.state = g->state;
+	so.host_name = g->host;
+	so.no_refresh = a.no_refresh;
+	so.diff.targets = a.targets;
+	so.diff.adopt = a.adopt;
+	so.diff.allow_empty = a.allow_empty;
+	diag_list_init(&diags);
+	ro.format = a.fmt;
+	ro.color = cmd_color(g, stdout);
+
+	so.diff.prune = a.prune;
+	r = session_open(&s, &so, &diags, &err);
+	if (r < 0) {
+		log_error("%s", err.msg);
+		code = EXIT_FAIL;
+	} else if (s.l.errors) {
+		struct render_opts dro = { .format = a.fmt == FORMAT_GITHUB ? FORMAT_GITHUB
+									    : FORMAT_TEXT,
+					   .color = cmd_color(g, stderr) };
+		render_diags(a.fmt == FORMAT_GITHUB ? stdout : stderr, &diags, &dro);
+		log_error("revision %.12s is invalid (%d errors): nothing planned", s.l.rev->commit,
+			  s.l.errors);
+		code = EXIT_FAIL;
+	} else {
+		s.plan.show_secrets = a.secrets;
+		render_plan(stdout, &s.plan, &ro);
+		if (s.plan.cs.nerror || s.plan.cs.refuse_empty)
+			code = EXIT_FAIL;
+		else if (a.detailed && plan_has_changes(&s.plan))
+			code = EXIT_CHANGES;
+		else
+			code = EXIT_OK;
+	}
+	session_close(&s);
+	diag_list_release(&diags);
+	free(a.targets);
+	return code;
+}

@@ -1,0 +1,47 @@
+/*
+ * record.h - a container's applied effective config as stored in state
+ * (resources.config_json), and back (pure; jansson).
+ *
+ * The JSON is lxops' own stable format (schema/status.schema.json):
+ *   {"v":1, "source":{"kind","name","snapshot","args"}, "state":"running",
+ *    "profiles":[...], "config":{KEY:{"value":V,"canon":C}},
+ *    "devices":{NAME:{"type":T, KEY:{"value":V,"canon":C}}},
+ *    "files":[{"path","sha256","mode","uid","gid"}], "snapshots":[{"name","stateful"}],
+ *    "hash": H}
+ * Parsing it back gives the kvlist/devlist shapes diff.c compares with the
+ * desired ones, so a recorded container and a desired one diff key by key.
+ */
+#ifndef LXOPS_RECORD_H
+#define LXOPS_RECORD_H
+
+#include "model.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+/* What lxops last applied to one container. Strings live in an arena. */
+struct recorded {
+	const char *name;
+	const char *status; /* creating|synced|failed|deleting */
+	const char *last_error;
+	const char *commit;
+	const char *hash;
+	const char *managed_conf; /* lxops.conf text written, or NULL */
+	const char *config_json;  /* the stored JSON itself (status --json carries it) */
+	bool adopted;
+	bool has_config; /* config_json was present and parsed */
+	struct source_spec source;
+	enum power_state state;
+	struct strlist profiles;
+	struct kvlist config;
+	struct devlist devices;
+	bool protected_delete;	 /* security.protection.delete was true */
+	const char *rootfs_mode; /* from facts: "dir", "overlay", ... or NULL */
+};
+
+/* JSON text (malloc'd) of c's effective state, for resources.config_json. */
+char *record_serialize(const struct container *c);
+
+/* Parses config_json into r (strings in a). Returns 0 or -EINVAL with err. */
+int record_parse(const char *json, struct arena *a, struct recorded *r, struct lx_err *err);
+
+#endif
