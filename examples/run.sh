@@ -44,7 +44,7 @@ fi
 
 mkdir -p "$repo"
 cp -r examples/. "$repo/"
-rm -f "$repo/run.sh"
+rm -rf "$repo/run.sh" "$repo/ci" "$repo"/*.service
 git -C "$repo" init -q -b main
 git -C "$repo" add -A
 git -C "$repo" -c user.name=lxops -c user.email=lxops@example.invalid commit -qm "example repository"

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "facts.h"
@@ -33,6 +34,19 @@ struct actual_snap {
 	const char *timestamp; /* LXC's "YYYY:MM:DD HH:MM:SS" */
 };
 
+/* A nic's host end (a veth named in lxops.conf), as devhost.c saw it. */
+struct actual_nic {
+	const char *host_if;
+	bool present;		  /* the link exists */
+	uint64_t ingress, egress; /* bit/s shaped by tc (htb on it / on its ifb), 0 = none */
+};
+
+/* A mount point inside a running container (its init's mountinfo). */
+struct actual_mount {
+	const char *target;
+	bool ro;
+};
+
 struct actual_ct {
 	const char *name;
 	enum actual_state state;
@@ -44,6 +58,11 @@ struct actual_ct {
 	size_t ncg;
 	struct actual_snap *snaps;
 	size_t nsnaps;
+	bool dev_observed; /* nics and mounts below were read (running containers) */
+	struct actual_nic *nics;
+	size_t nnics;
+	struct actual_mount *mounts;
+	size_t nmounts;
 };
 
 struct actual {

@@ -23,8 +23,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "image.h"
+#include "lifecycle.h"
+#include "devhost.h"
+#include "export.h"
 #include "record.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/strbuf.h"
 
@@ -140,9 +146,11 @@ static int cg_write(struct apply_ctx *ctx, const char *name, const struct cg_ite
 {
 	/* the first alternative of expect is what a read-back must show */
 	const char *bar = strchr(it->expect, '|');
-	_cleanup_free_ char *expect =
-		bar ? xstrndup(it->expect, (size_t)(bar - it->expect)) : xstrdup(it->expect);
+	_cleanup_free_ char *expect = NULL;
 
+	if (devices_is_keyed_file(it->file)) /* one line per block device */
+		return devhost_cg_write(ctx->h, name, it, err);
+	expect = bar ? xstrndup(it->expect, (size_t)(bar - it->expect)) : xstrdup(it->expect);
 	if (!*expect) {
 		free(expect);
 		expect = xstrdup(it->value);
@@ -238,10 +246,17 @@ static int power(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err 
 			return r;
 	}
 	if (cd->start) {
+		/* device nodes lxops.conf binds; tc shaping of the new veths after the start */
+		r = devhost_prepare(ctx->h, cd->name, &cd->lx, err);
+		if (r < 0)
+			return r;
 		r = host_start(ctx->h, cd->name, err);
 		if (r < 0)
 			return r;
 		r = verify_cgroups(ctx, cd, err);
+		if (r < 0)
+			return r;
+		r = devhost_started(ctx->h, cd->name, &cd->lx, err);
 		if (r < 0)
 			return r;
 	}
@@ -258,7 +273,9 @@ static int power(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err 
 	return 0;
 }
 
-static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
+/* err: host failures; serr: the state database (snapshot records) */
+static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct strbuf *what,
+		     struct lx_err *err, struct lx_err *serr)
 {
 	const struct container *c = cd->desired;
 	int r;
@@ -277,9 +294,7 @@ static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_
 		break;
 	}
 	case SOURCE_IMAGE:
-		r = lx_err_set(err, -ENOTSUP,
-			       "creating '%s' from image '%s' is not implemented yet", c->name,
-			       c->source.name);
+		r = image_create(ctx, cd, what, err, serr);
 		break;
 	default:
 		r = lx_err_set(err, -EINVAL, "container '%s' has no source to create it from",
@@ -290,6 +305,12 @@ static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_
 	r = host_write_managed_config(ctx->h, c->name, cd->lx.conf, err);
 	if (r < 0)
 		return r;
+	/* files and plain snapshots before the first start; stateful ones need it running */
+	r = lifecycle_files(ctx, cd, what, err);
+	if (r >= 0)
+		r = lifecycle_snapshots(ctx, cd, LIFECYCLE_CREATED, what, err, serr);
+	if (r < 0)
+		return r;
 	if (c->state != POWER_STOPPED) {
 		struct ct_diff tmp = *cd;
 		tmp.stop = tmp.unfreeze = false;
@@ -297,6 +318,8 @@ static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_
 		tmp.freeze = c->state == POWER_FROZEN;
 		r = power(ctx, &tmp, err);
 	}
+	if (r >= 0)
+		r = lifecycle_snapshots(ctx, cd, LIFECYCLE_STARTED, what, err, serr);
 	return r;
 }
 
@@ -304,8 +327,9 @@ static int step_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool rec
 		       struct lx_err *err)
 {
 	struct resource_row row;
-	struct lx_err herr = LX_ERR_INIT;
+	struct lx_err herr = LX_ERR_INIT, serr = LX_ERR_INIT;
 	_cleanup_free_ char *json = NULL;
+	_cleanup_strbuf_ struct strbuf what = STRBUF_INIT;
 	int r;
 
 	if (recreate && cd->recorded && cd->recorded->protected_delete) {
@@ -329,20 +353,31 @@ static int step_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool rec
 		if (r < 0)
 			goto failed;
 	}
-	r = do_create(ctx, cd, &herr);
+	/* snapshots of an earlier container of this name went with it */
+	r = lifecycle_forget(ctx, cd->name, err);
+	if (r < 0)
+		return r;
+	r = do_create(ctx, cd, &what, &herr, &serr);
 	if (r < 0) {
 		struct lx_err e2 = LX_ERR_INIT;
 		host_destroy(ctx->h, cd->name, &e2); /* roll back: nothing half-made stays */
+		if (serr.code < 0) {
+			*err = serr;
+			return serr.code;
+		}
+		r = lifecycle_forget(ctx, cd->name, err);
+		if (r < 0)
+			return r;
 		goto failed;
 	}
 	json = record_serialize(cd->desired);
 	fill_row(ctx, cd, &row, "synced", json, NULL, false);
 	r = record(ctx, &row, false, cd->name, recreate ? "recreate" : "create", "ok",
-		   power_state_to_string(cd->desired->state), err);
+		   what.len ? what.buf : power_state_to_string(cd->desired->state), err);
 	if (r < 0)
 		return r;
-	say(ctx, true, cd->name, "%s (%s)", recreate ? "recreated" : "created",
-	    power_state_to_string(cd->desired->state));
+	say(ctx, true, cd->name, "%s (%s%s%s)", recreate ? "recreated" : "created",
+	    power_state_to_string(cd->desired->state), what.len ? "; " : "", what.buf);
 	return 0;
 
 failed:
@@ -361,9 +396,37 @@ static int step_update(struct apply_ctx *ctx, const struct ct_diff *cd, struct l
 		cd->actual && (cd->actual->state == ACT_RUNNING || cd->actual->state == ACT_FROZEN);
 	int r = 0;
 
-	if (cd->verdict == VERDICT_RESTART && running && cd->target != POWER_STOPPED) {
+	/*
+	 * An adopted container's first managed write: the keys lxops will now set
+	 * in lxops.conf move out of the container's own config, so none is set twice.
+	 */
+	if (cd->recorded && cd->recorded->adopted && !cd->recorded->managed_conf &&
+	    cd->conf_changed) {
+		r = host_take_over(ctx->h, cd->name, export_owned_line, &herr);
+		if (r < 0) {
+			strbuf_release(&what);
+			say(ctx, false, cd->name, "update failed: %s", herr.msg);
+			r = record_failure(ctx, cd, "update", herr.msg, err);
+			return r < 0 ? r : -EIO;
+		}
+	}
+	/* snapshots first: one declared with a change captures the state before it */
+	r = lifecycle_snapshots(ctx, cd, LIFECYCLE_UPDATE, &what, &herr, err);
+	if (r >= 0)
+		r = lifecycle_files(ctx, cd, &what, &herr);
+	if (r < 0 && r != -EIO) {
+		strbuf_release(&what);
+		return r;
+	}
+	if (r >= 0 && cd->verdict == VERDICT_RESTART && running && cd->target != POWER_STOPPED) {
 		struct ct_diff tmp = *cd;
-		r = host_stop(ctx->h, cd->name, ctx->stop_timeout, &herr);
+		r = lifecycle_before_restart(ctx, cd, &what, &herr, err);
+		if (r < 0 && r != -EIO) {
+			strbuf_release(&what);
+			return r;
+		}
+		if (r >= 0)
+			r = host_stop(ctx->h, cd->name, ctx->stop_timeout, &herr);
 		if (r >= 0)
 			r = host_write_managed_config(ctx->h, cd->name, cd->lx.conf, &herr);
 		tmp.stop = tmp.unfreeze = false;
@@ -371,10 +434,14 @@ static int step_update(struct apply_ctx *ctx, const struct ct_diff *cd, struct l
 		tmp.freeze = cd->target == POWER_FROZEN;
 		if (r >= 0)
 			r = power(ctx, &tmp, &herr);
+		if (what.len)
+			strbuf_adds(&what, ", ");
 		strbuf_adds(&what, "restarted");
-	} else {
+	} else if (r >= 0) {
 		if (cd->conf_changed) {
 			r = host_write_managed_config(ctx->h, cd->name, cd->lx.conf, &herr);
+			if (what.len)
+				strbuf_adds(&what, ", ");
 			strbuf_adds(&what, "config written");
 		}
 		if (r >= 0 && running && !cd->stop) {
@@ -382,6 +449,12 @@ static int step_update(struct apply_ctx *ctx, const struct ct_diff *cd, struct l
 			if (what.len)
 				strbuf_adds(&what, ", ");
 			strbuf_adds(&what, "limits applied live");
+		}
+		if (r >= 0 && running && !cd->stop && cd->ndevops) {
+			r = devhost_apply(ctx->h, cd->name, &cd->lx, cd->devops, cd->ndevops,
+					  &herr);
+			strbuf_adds(&what,
+				    what.len ? ", devices changed live" : "devices changed live");
 		}
 		if (r >= 0 && (cd->start || cd->stop || cd->freeze || cd->unfreeze)) {
 			r = power(ctx, cd, &herr);
@@ -419,7 +492,12 @@ static int step_delete(struct apply_ctx *ctx, const struct ct_diff *cd, struct l
 			r = record_failure(ctx, cd, "delete", herr.msg, err);
 			return r < 0 ? r : -EIO;
 		}
+		/* its ifb links and device nodes live outside the container's directory */
+		devhost_forget(ctx->h, cd->name, cd->recorded ? &cd->recorded->devices : NULL);
 	}
+	r = lifecycle_forget(ctx, cd->name, err);
+	if (r < 0)
+		return r;
 	r = record(ctx, NULL, true, cd->name, "delete", "ok",
 		   cd->actual ? "destroyed" : "record of a vanished container removed", err);
 	if (r >= 0)
@@ -517,5 +595,11 @@ int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result 
 	free(failed);
 	if (r < 0)
 		return r;
+	/* images nothing refers to any more, once the containers using them may be gone */
+	if (ctx->prune && !(ctx->interrupted && *ctx->interrupted)) {
+		r = image_prune(ctx, err);
+		if (r < 0)
+			return r;
+	}
 	return res->failed || res->held ? -EIO : 0;
 }

@@ -18,6 +18,7 @@
 
 #include "host.h"
 #include "plan.h"
+#include "source.h"
 #include "state.h"
 
 struct apply_ctx {
@@ -31,6 +32,13 @@ struct apply_ctx {
 	bool color;
 	int stop_timeout;	   /* seconds for a clean shutdown (default 10) */
 	volatile int *interrupted; /* set by SIGTERM: finish the step in progress, then stop */
+
+	/* snapshots, files and images (lifecycle.c, image.c) */
+	struct source *src;	       /* the repository: file sources, image tarballs */
+	const struct revision *rev;    /* its files' blob ids (repository tarballs) */
+	const struct desired *desired; /* the whole revision: image documents */
+	bool prune;		       /* also remove images nothing uses any more */
+	bool progress;		       /* progress bars on stderr (a terminal, not -q) */
 };
 
 struct apply_result {

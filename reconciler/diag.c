@@ -136,3 +136,27 @@ void diag_sort(struct diag_list *l)
 		l->v[i] = k[i].d;
 	free(k);
 }
+
+void diag_list_append(struct diag_list *dst, struct diag_list *src)
+{
+	size_t max = dst->max ? dst->max : 1000;
+
+	dst->errors += src->errors;
+	dst->warnings += src->warnings;
+	dst->dropped += src->dropped;
+	for (size_t i = 0; i < src->n; i++) {
+		if (dst->n >= max) {
+			struct diag *x = &src->v[i];
+			free(x->file);
+			free(x->msg);
+			free(x->hint);
+			free(x->subject);
+			dst->dropped++;
+			continue;
+		}
+		dst->v = xgrow(dst->v, &dst->cap, dst->n + 1, sizeof(*dst->v));
+		dst->v[dst->n++] = src->v[i];
+	}
+	free(src->v);
+	diag_list_init(src);
+}

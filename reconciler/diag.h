@@ -61,6 +61,8 @@ int diag_add(struct diag_list *l, enum diag_severity sev, const struct mark *m, 
 /* Attach a hint / subject to the last diagnostic added (no-op if none). */
 void diag_hint(struct diag_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_subject(struct diag_list *l, const char *subject);
+/* Moves every diagnostic of src to the end of dst (counts included); src is left empty. */
+void diag_list_append(struct diag_list *dst, struct diag_list *src);
 /* Stable order: by file, line, col, then insertion. */
 void diag_sort(struct diag_list *l);
 

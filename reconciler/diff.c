@@ -27,7 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices.h"
+#include "files.h"
 #include "keys.h"
+#include "snapshots.h"
 #include "util/mem.h"
 #include "util/strbuf.h"
 
@@ -97,6 +100,7 @@ static void add_change(struct changes *cs, const char *what, const char *old_val
 	c->drift = drift;
 	c->secret = secret;
 	c->why = why;
+	c->detail = NULL;
 }
 
 static enum verdict key_verdict(const struct key_def *def)
@@ -145,77 +149,33 @@ static void diff_config(struct dctx *x, const struct kvlist *old, const struct k
 	}
 }
 
+static enum verdict dev_verdict(enum dev_when w)
+{
+	return w == DW_LIVE ? VERDICT_LIVE : w == DW_RESTART ? VERDICT_RESTART : VERDICT_NONE;
+}
+
 /*
- * A device added or removed. Without hot-plug support for a type, adding or
- * removing it needs a restart (the device is part of the LXC config).
+ * Devices added, removed or changed key by key, with devices.c's verdicts
+ * (hot-plug is live, what LXC can only make at start is a restart), its
+ * live operations for a running container, and device drift (a nic's tc
+ * limit or a mount changed on the host).
  */
-static enum verdict device_verdict(const char *type)
-{
-	(void)type;
-	return VERDICT_RESTART;
-}
-
-static const char *dev_summary(struct arena *a, const struct device *d)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *r;
-
-	strbuf_addf(&sb, "type=%s", d->type);
-	for (size_t i = 0; i < d->keys.n; i++)
-		strbuf_addf(&sb, " %s=%s", d->keys.v[i].key, d->keys.v[i].value);
-	r = arena_strdup(a, sb.buf);
-	strbuf_release(&sb);
-	return r;
-}
-
-static void diff_devices(struct dctx *x, const struct devlist *old, const struct devlist *new,
+static void diff_devices(struct dctx *x, struct ct_diff *cd, const struct devlist *old,
 			 struct changes *cs)
 {
-	size_t i = 0, j = 0;
+	const struct actual_ct *act = cd->actual;
+	bool live = act && (act->state == ACT_RUNNING || act->state == ACT_FROZEN) &&
+		    cd->desired->state != POWER_STOPPED;
+	struct dev_diff dd;
 
-	while (i < old->n || j < new->n) {
-		int c = i >= old->n ? 1 : j >= new->n ? -1 : strcmp(old->v[i].name, new->v[j].name);
-		if (c < 0) {
-			const struct device *d = &old->v[i++];
-			add_change(cs, arena_printf(x->a, "devices.%s", d->name),
-				   dev_summary(x->a, d), NULL, device_verdict(d->type), false,
-				   false, "removed in git");
-		} else if (c > 0) {
-			const struct device *d = &new->v[j++];
-			add_change(cs, arena_printf(x->a, "devices.%s", d->name), NULL,
-				   dev_summary(x->a, d), device_verdict(d->type), false, false,
-				   "added in git");
-		} else {
-			const struct device *dold = &old->v[i++], *dnew = &new->v[j++];
-			size_t p = 0, q = 0;
-			if (strcmp(dold->type, dnew->type)) {
-				add_change(cs, arena_printf(x->a, "devices.%s", dnew->name),
-					   dev_summary(x->a, dold), dev_summary(x->a, dnew),
-					   VERDICT_RESTART, false, false, "type changed in git");
-				continue;
-			}
-			while (p < dold->keys.n || q < dnew->keys.n) {
-				const struct kvlist *ko = &dold->keys, *kn = &dnew->keys;
-				int k = p >= ko->n   ? 1
-					: q >= kn->n ? -1
-						     : strcmp(ko->v[p].key, kn->v[q].key);
-				const struct kv *vo = k <= 0 ? &ko->v[p] : NULL;
-				const struct kv *vn = k >= 0 ? &kn->v[q] : NULL;
-				if (k <= 0)
-					p++;
-				if (k >= 0)
-					q++;
-				if (vo && vn && !strcmp(vo->canon, vn->canon))
-					continue;
-				add_change(cs,
-					   arena_printf(x->a, "devices.%s.%s", dnew->name,
-							vn ? vn->key : vo->key),
-					   vo ? vo->value : NULL, vn ? vn->value : NULL,
-					   key_verdict(vn ? vn->def : vo->def), false, false,
-					   "changed in git");
-			}
-		}
+	devices_diff(cd->desired, old, &cd->lx, act, live, &x->actual->facts, x->a, &dd);
+	for (size_t i = 0; i < dd.nchanges; i++) {
+		const struct dev_change *c = &dd.changes[i];
+		add_change(cs, c->what, c->old_value, c->new_value, dev_verdict(c->when), c->drift,
+			   false, c->why);
 	}
+	cd->devops = dd.ops;
+	cd->ndevops = dd.nops;
 }
 
 static bool same_source(const struct source_spec *a, const struct source_spec *b)
@@ -307,6 +267,25 @@ static void plan_state(struct ct_diff *cd, const struct actual_ct *act, bool was
 			   drift && act ? "changed on the host" : "changed in git");
 }
 
+/*
+ * Does a change of `what` explain a cgroup item set for `key`? Equal, or one
+ * inside the other: "devices.data" (added) and "devices.data.limits.read"
+ * both explain an item of key "devices.data"; "devices" (no disk limits
+ * left) is explained by any device change.
+ */
+static bool key_explains(const char *what, const char *key)
+{
+	size_t w = strlen(what), k = strlen(key);
+
+	if (strncmp(what, "devices", 7) || strncmp(key, "devices", 7))
+		return !strcmp(what, key);
+	if (w == k)
+		return !strcmp(what, key);
+	if (w > k)
+		return !strncmp(what, key, k) && what[k] == '.';
+	return !strncmp(key, what, w) && key[w] == '.';
+}
+
 /* Compare each managed cgroup file of a running container with its desired value. */
 static void diff_cgroups(struct dctx *x, struct ct_diff *cd, const struct changes *keys_changed,
 			 struct changes *cs)
@@ -316,6 +295,14 @@ static void diff_cgroups(struct dctx *x, struct ct_diff *cd, const struct change
 	if (!act || act->cg_unknown || (act->state != ACT_RUNNING && act->state != ACT_FROZEN) ||
 	    cd->stop)
 		return;
+	/*
+	 * Adopted as is and never written by lxops: what it "applied" is the
+	 * container as it was found, so there is no drift to report until the
+	 * first change in git makes lxops write its config (and every limit).
+	 */
+	if (cd->recorded && cd->recorded->adopted && !cd->recorded->managed_conf &&
+	    !keys_changed->n)
+		return;
 	for (size_t i = 0; i < cd->lx.ncg; i++) {
 		const struct cg_item *it = &cd->lx.cg[i];
 		const char *got = actual_cg_get(act, it->file);
@@ -324,7 +311,7 @@ static void diff_cgroups(struct dctx *x, struct ct_diff *cd, const struct change
 		if (got && lxconf_cg_matches(it, got))
 			continue;
 		for (size_t k = 0; k < keys_changed->n; k++)
-			if (!strcmp(keys_changed->v[k].what, it->key))
+			if (key_explains(keys_changed->v[k].what, it->key))
 				explained = true;
 		add_change(cs, arena_printf(x->a, "cgroup %s", it->file),
 			   got ? got : "(unreadable)", it->value, VERDICT_LIVE,
@@ -348,6 +335,83 @@ static enum verdict strongest(const struct changes *cs, const struct ct_diff *cd
 			v = cv;
 	}
 	return v;
+}
+
+/*
+ * Snapshots (snapshots.c) and files (files.c) of a desired container: their
+ * work becomes changes of the container, so a snapshot-only or file-only
+ * update is work without a config rewrite. exists: the container stays (an
+ * update); else it is (re)created and starts without snapshots or files.
+ */
+static void diff_lifecycle(struct dctx *x, struct ct_diff *cd, bool exists, struct changes *cs)
+{
+	const struct container *c = cd->desired;
+	const struct recorded *r = cd->recorded;
+	const struct actual_ct *act = exists ? cd->actual : NULL;
+	struct snap_plan *sp = arena_calloc(x->a, 1, sizeof(*sp));
+	struct file_plan *fp = arena_calloc(x->a, 1, sizeof(*fp));
+	struct snap_input in = {
+		.c = c,
+		.rec = r ? r->snaps : NULL,
+		.nrec = r ? r->nsnaps : 0,
+		.obs = act ? act->snaps : NULL,
+		.nobs = act ? act->nsnaps : 0,
+		.running = act ? act->state == ACT_RUNNING || act->state == ACT_FROZEN
+			       : c->state != POWER_STOPPED,
+		.starting = cd->start,
+		.prune = x->o->prune,
+		.now = x->o->now,
+		.since = exists && r ? r->created_at : 0,
+		.facts = &x->actual->facts,
+	};
+	struct change *v;
+	size_t n;
+
+	snapshots_plan(&in, x->a, sp);
+	for (size_t i = 0; i < sp->nerrors; i++)
+		set_error(x, cd, "%s", sp->errors[i]);
+	files_plan(c, exists ? r : NULL, x->a, fp);
+	if (sp->n)
+		cd->snaps = sp;
+	if (fp->n)
+		cd->files = fp;
+	for (int pass = 0; pass < 2; pass++) {
+		n = pass ? files_changes(fp, x->a, &v) : snapshots_changes(sp, x->a, &v);
+		for (size_t i = 0; i < n; i++) {
+			add_change(cs, v[i].what, v[i].old_value, v[i].new_value, v[i].verdict,
+				   false, false, v[i].why);
+			cs->v[cs->n - 1].detail = v[i].detail;
+		}
+	}
+}
+
+/*
+ * A container created from an image lives on an overlay of a base owned
+ * by its id map (image.c; KEYS.md §2: an overlay cannot take an idmapped
+ * mount). Changing its map means a new clone; copying it into an
+ * unprivileged container would carry the shifted ownership over.
+ */
+static void diff_image_rootfs(struct dctx *x, struct ct_diff *cd, struct changes *cs)
+{
+	const struct container *c = cd->desired, *src = c;
+
+	for (int depth = 0; src && src->source.kind == SOURCE_COPY && depth < 64; depth++)
+		src = desired_find_container(x->d, src->source.name);
+	if (c->source.kind == SOURCE_COPY && src && src->source.kind == SOURCE_IMAGE &&
+	    cd->lx.unprivileged)
+		set_error(x, cd,
+			  "'%s' would be an unprivileged copy of a container created from image "
+			  "'%s', whose rootfs is owned by its id map; create it from the image "
+			  "instead (source: {image: %s})",
+			  c->name, src->source.name, src->source.name);
+	if (c->source.kind != SOURCE_IMAGE)
+		return;
+	for (size_t i = 0; i < cs->n; i++)
+		if (!strcmp(cs->v[i].what, "security.privileged") ||
+		    !strncmp(cs->v[i].what, "security.idmap.", 15)) {
+			cs->v[i].verdict = VERDICT_RECREATE;
+			cs->v[i].why = "the rootfs of an image container is owned by its id map";
+		}
 }
 
 static void diff_desired(struct dctx *x, struct ct_diff *cd, size_t di)
@@ -418,6 +482,8 @@ static void diff_desired(struct dctx *x, struct ct_diff *cd, size_t di)
 			add_change(&cs, "container", "left by an interrupted create",
 				   "created again", VERDICT_RECREATE, false, false,
 				   "a previous create did not finish");
+		diff_image_rootfs(x, cd, &cs);
+		diff_lifecycle(x, cd, false, &cs);
 		cd->changes = cs.v;
 		cd->nchanges = cs.n;
 		return;
@@ -441,6 +507,8 @@ static void diff_desired(struct dctx *x, struct ct_diff *cd, size_t di)
 		cd->freeze = c->state == POWER_FROZEN;
 		add_change(&cs, "container", "missing", "created", VERDICT_RECREATE, true, false,
 			   "deleted on the host");
+		diff_image_rootfs(x, cd, &cs);
+		diff_lifecycle(x, cd, false, &cs);
 		cd->changes = cs.v;
 		cd->nchanges = cs.n;
 		return;
@@ -451,7 +519,7 @@ static void diff_desired(struct dctx *x, struct ct_diff *cd, size_t di)
 			   source_text(x->a, &c->source), VERDICT_RECREATE, false, false,
 			   "changed in git");
 	diff_config(x, &r->config, &c->eff_config, &cs);
-	diff_devices(x, &r->devices, &c->eff_devices, &cs);
+	diff_devices(x, cd, &r->devices, &cs);
 	/* keys changed in git explain cgroup differences */
 	keys.v = cs.v;
 	keys.n = cs.n;
@@ -463,15 +531,26 @@ static void diff_desired(struct dctx *x, struct ct_diff *cd, size_t di)
 	if (r->adopted && !r->managed_conf && !act->managed_conf && cs.n == 0)
 		cd->conf_changed = false; /* adopted as is: write lxops.conf at the first change */
 	plan_state(cd, act, true, x, &cs);
+	diff_image_rootfs(x, cd, &cs);
+	diff_lifecycle(x, cd, true, &cs);
 	keys.v = cs.v; /* cs may have moved */
 	diff_cgroups(x, cd, &keys, &cs);
 
 	for (size_t i = 0; i < cs.n; i++)
 		if (cs.v[i].drift)
 			cd->drift = true;
+	cd->verdict = strongest(&cs, cd);
+	{
+		/* snapshots.before_restart: shown here, taken by lifecycle.c before the stop */
+		const struct kv *br = kvlist_find(&c->eff_config, "snapshots.before_restart");
+		if (br && !strcmp(br->canon, "true") && cd->verdict == VERDICT_RESTART &&
+		    (act->state == ACT_RUNNING || act->state == ACT_FROZEN) &&
+		    cd->target != POWER_STOPPED)
+			add_change(&cs, "snapshot before-restart-<time>", NULL, "create",
+				   VERDICT_NONE, false, false, "snapshots.before_restart");
+	}
 	cd->changes = cs.v;
 	cd->nchanges = cs.n;
-	cd->verdict = strongest(&cs, cd);
 	if (cd->action == CT_ERROR)
 		return;
 	for (size_t i = 0; i < cs.n; i++)

@@ -54,7 +54,13 @@ struct change {
 	bool drift;	 /* the host differs from what lxops applied */
 	bool secret;	 /* redact values unless --show-secrets */
 	const char *why; /* short reason, e.g. "changed in git", "changed on the host" */
+	/* extra lines to show under it (a file's short diff), or NULL */
+	const char *detail;
 };
+
+struct snap_plan; /* snapshots.h */
+struct dev_op;	  /* devices.h */
+struct file_plan; /* files.h */
 
 struct ct_diff {
 	const char *name;
@@ -75,6 +81,14 @@ struct ct_diff {
 	const char **errors;		    /* host/plan errors, when action == CT_ERROR */
 	size_t nerrors;
 	struct strlist deps; /* names this one must follow (depends_on, copy source) */
+
+	/* live device operations (devices.h) for a running container */
+	const struct dev_op *devops;
+	size_t ndevops;
+
+	/* snapshots to take or remove (snapshots.c), files to write (files.c), or NULL */
+	const struct snap_plan *snaps;
+	const struct file_plan *files;
 };
 
 struct diff_opts {
@@ -82,6 +96,7 @@ struct diff_opts {
 	bool adopt;
 	bool allow_empty;
 	const char *const *targets; /* limit to these names (NULL-terminated) or NULL */
+	int64_t now;		    /* UTC seconds: snapshot schedules and expiry */
 };
 
 struct changeset {

@@ -138,6 +138,8 @@ static void hash_container(struct container *c)
 		else
 			h_str(&h, "");
 		h_str(&h, f->source);
+		if (f->source)
+			h_str(&h, f->source_oid); /* the content, not just its path */
 		h_uint(&h, f->mode);
 		h_uint(&h, f->uid);
 		h_uint(&h, f->gid);
@@ -150,6 +152,48 @@ static void hash_container(struct container *c)
 	sha256_final_hex(&h, c->hash);
 }
 
+/* The profiles a container gets: its own list, lxops.yaml's default_profiles, or
+ * [default] when the repository defines one (LXD). */
+static const struct strlist *effective_profiles(const struct desired *d, struct container *c)
+{
+	if (c->profiles_given)
+		return &c->profiles;
+	if (d->settings.default_profiles_given)
+		return &d->settings.default_profiles;
+	if (desired_find_profile(d, "default")) {
+		static const char *const def[] = { "default" };
+		c->eff_profiles.v = (const char **)def;
+		c->eff_profiles.n = 1;
+		c->eff_profiles.marks = NULL;
+	}
+	return &c->eff_profiles;
+}
+
+static void finish_devices(struct container *c, const struct devlist *devs, struct arena *a)
+{
+	size_t keep = 0;
+
+	c->eff_devices.v = arena_calloc(a, devs->n ? devs->n : 1, sizeof(*devs->v));
+	for (size_t i = 0; i < devs->n; i++)
+		if (strcmp(devs->v[i].type, "none"))
+			c->eff_devices.v[keep++] = devs->v[i];
+	c->eff_devices.n = keep;
+}
+
+void expand_devices(const struct desired *d, struct container *c, struct arena *a)
+{
+	const struct strlist *names = effective_profiles(d, c);
+	struct devlist devs = { 0 };
+
+	for (size_t i = 0; i < names->n; i++) {
+		const struct profile *p = desired_find_profile(d, names->v[i]);
+		if (p)
+			devs = merge_devices(a, &devs, &p->devices);
+	}
+	devs = merge_devices(a, &devs, &c->devices);
+	finish_devices(c, &devs, a);
+}
+
 void expand_container(const struct desired *d, struct container *c, struct arena *a)
 {
 	const struct strlist *names;
@@ -157,19 +201,9 @@ void expand_container(const struct desired *d, struct container *c, struct arena
 	struct devlist devs = { 0 };
 	size_t keep;
 
-	/* omitted profiles: lxops.yaml's default_profiles, else [default] if defined (LXD) */
-	if (c->profiles_given) {
-		names = &c->profiles;
-	} else if (d->settings.default_profiles_given) {
-		names = &d->settings.default_profiles;
-	} else if (desired_find_profile(d, "default")) {
-		static const char *const def[] = { "default" };
-		c->eff_profiles.v = (const char **)def;
-		c->eff_profiles.n = 1;
-		names = &c->eff_profiles;
-	} else {
-		names = &c->eff_profiles; /* empty */
-	}
+	if (c->expanded)
+		return;
+	names = effective_profiles(d, c);
 	c->eff_profiles.v = names->v;
 	c->eff_profiles.n = names->n;
 	c->eff_profiles.marks = names->marks;
@@ -198,14 +232,9 @@ void expand_container(const struct desired *d, struct container *c, struct arena
 	}
 	c->eff_config.n = keep;
 
-	c->eff_devices.v = arena_calloc(a, devs.n ? devs.n : 1, sizeof(*devs.v));
-	keep = 0;
-	for (size_t i = 0; i < devs.n; i++)
-		if (strcmp(devs.v[i].type, "none"))
-			c->eff_devices.v[keep++] = devs.v[i];
-	c->eff_devices.n = keep;
-
+	finish_devices(c, &devs, a);
 	hash_container(c);
+	c->expanded = true;
 }
 
 void expand_desired(struct desired *d, struct arena *a)

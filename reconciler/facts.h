@@ -12,6 +12,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A network interface of the host (a nic's parent, bridge or lower device). */
+struct host_iface {
+	const char *name;
+	bool bridge;	     /* /sys/class/net/NAME/bridge exists */
+	bool vlan_filtering; /* a bridge with vlan_filtering = 1 (needed for a nic's vlan) */
+};
+
+/* A host path a device names (disk source, unix-char/-block source), as probed. */
+struct host_path {
+	const char *path;
+	char kind;	       /* 'd' dir, 'f' file, 'c'/'b' device node, 'o' other, 0 missing */
+	bool reachable;	       /* every parent directory lets others search it (o+x) */
+	unsigned major, minor; /* kind 'c'/'b': the node's numbers */
+	char blkdev[24];       /* "MAJ:MIN" of the whole disk backing it, "" when none */
+};
+
 enum cgroup_layout {
 	CGROUP_LEGACY,	/* v1 controllers (possibly with a cgroup2 mount holding none of ours) */
 	CGROUP_UNIFIED, /* pure cgroup2 */
@@ -35,6 +51,19 @@ struct host_facts {
 	/* root's subordinate id ranges (/etc/subuid, /etc/subgid): 0 size = none */
 	uint64_t subuid_base, subuid_size;
 	uint64_t subgid_base, subgid_size;
+	/*
+	 * Devices (devhost.c probes them for the containers being planned;
+	 * devices_known false = not probed: plan --against an old status file,
+	 * unit tests; no host check is made then).
+	 */
+	bool devices_known;
+	bool has_ifb;	     /* ifb + mirred: a nic's egress can be shaped */
+	bool blkio_throttle; /* blkio.throttle.* (v1) / io.max (v2) exist */
+	const char *lxcpath; /* where lxops makes unix device nodes (<lxcpath>/.lxops-devices) */
+	const struct host_iface *ifaces; /* sorted by name */
+	size_t nifaces;
+	const struct host_path *paths; /* sorted by path */
+	size_t npaths;
 };
 
 #endif

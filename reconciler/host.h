@@ -114,6 +114,15 @@ int host_clone(struct host *h, const char *src, const char *snap, const char *na
 /* Replaces lxops.conf of name with content (atomic write) and makes sure it is included. */
 int host_write_managed_config(struct host *h, const char *name, const char *content,
 			      struct lx_err *err);
+/*
+ * Removes from name's own config every line owned(key, value) says lxops
+ * now manages (lxops.conf sets them), atomically, after saving the old file
+ * as config.before-lxops. For an adopted container's first managed write.
+ */
+int host_take_over(struct host *h, const char *name,
+		   bool (*owned)(const char *key, const char *value), struct lx_err *err);
+/* The container's own config file, as text (malloc'd). */
+int host_read_config(struct host *h, const char *name, char **ret, struct lx_err *err);
 /* Current content of lxops.conf (malloc'd, "" if none). */
 int host_read_managed_config(struct host *h, const char *name, char **ret, struct lx_err *err);
 
@@ -142,11 +151,37 @@ int host_destroy(struct host *h, const char *name, struct lx_err *err);
  */
 int host_snapshot(struct host *h, const char *name, const char *comment, char **ret_snap,
 		  struct lx_err *err);
+/*
+ * Snapshot of a container in any state: a stopped one through host_snapshot();
+ * a running one is frozen, copied by a clone that allows running into the
+ * next snapN under <lxcpath>/<name>/snaps (the layout lxc-snapshot lists:
+ * config, rootfs or overlay delta, ts, comment), then thawed; a frozen one
+ * stays frozen. *ret_pause_ms: how long lxops kept it frozen (0 when it did not).
+ */
+int host_snapshot_live(struct host *h, const char *name, const char *comment, char **ret_snap,
+		       long *ret_pause_ms, struct lx_err *err);
 int host_snapshot_destroy(struct host *h, const char *name, const char *snap, struct lx_err *err);
+/*
+ * CRIU checkpoint of a running container into dir (created 0700); stop: end
+ * it afterwards. And the way back: start a stopped container from a checkpoint,
+ * from a forked child like host_start. Only where `criu check` passes (host_probe_criu).
+ */
+int host_checkpoint(struct host *h, const char *name, const char *dir, bool stop,
+		    struct lx_err *err);
+int host_restore_checkpoint(struct host *h, const char *name, const char *dir, struct lx_err *err);
 /* Restores snap of name into newname (or name itself when newname is NULL: the container must be
  * stopped). */
 int host_snapshot_restore(struct host *h, const char *name, const char *snap, const char *newname,
 			  struct lx_err *err);
+
+/*
+ * Moves host interface host_if into the running container name as ct_if
+ * (liblxc attach_interface), and back to the host as host_if (detach).
+ */
+int host_nic_attach(struct host *h, const char *name, const char *host_if, const char *ct_if,
+		    struct lx_err *err);
+int host_nic_detach(struct host *h, const char *name, const char *ct_if, const char *host_if,
+		    struct lx_err *err);
 
 /*
  * Runs argv inside a running container (clear environment, stdin /dev/null),

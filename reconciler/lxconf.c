@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices.h"
 #include "util/mem.h"
 #include "util/sha256.h"
 #include "util/strbuf.h"
@@ -366,6 +367,21 @@ static void build_devices_policy(struct builder *b)
 		strbuf_addf(&b->conf, "%s.devices.allow = %s\n", fam, *d);
 }
 
+/* nic, disk, unix devices: their lines, disk throttle items and host errors (devices.c). */
+static void build_devices(struct builder *b, struct lxconf *out)
+{
+	struct devconf dc;
+
+	b->errors += devices_build(b->c, b->f, b->a, &dc, b->diags);
+	strbuf_adds(&b->conf, dc.conf);
+	for (size_t i = 0; i < dc.ncg; i++) {
+		b->cg.v = xgrow(b->cg.v, &b->cg.cap, b->cg.n + 1, sizeof(*b->cg.v));
+		b->cg.v[b->cg.n++] = dc.cg[i];
+	}
+	out->dev = dc.v;
+	out->ndev = dc.n;
+}
+
 /* security.*: id maps (KEYS.md §1.2 security.privileged, findIdmap) and nesting. */
 static void build_security(struct builder *b, struct lxconf *out)
 {
@@ -413,9 +429,15 @@ static void build_security(struct builder *b, struct lxconf *out)
 				"one map (security.idmap.base/size)");
 		strbuf_addf(&b->conf, "lxc.idmap = u 0 %" PRIu64 " %" PRIu64 "\n", ubase, size);
 		strbuf_addf(&b->conf, "lxc.idmap = g 0 %" PRIu64 " %" PRIu64 "\n", gbase, size);
+		out->idmap_uid = ubase;
+		out->idmap_gid = gbase;
+		out->idmap_size = size;
 		/* the rootfs stays root-owned on disk; an idmapped mount shifts it (KEYS.md §0.7)
 		 */
-		strbuf_adds(&b->conf, "lxc.rootfs.options = idmap=container\n");
+		if (b->c->source.kind == SOURCE_IMAGE)
+			out->shifted_rootfs = true; /* image.c owns the base by the map instead */
+		else
+			strbuf_adds(&b->conf, "lxc.rootfs.options = idmap=container\n");
 	} else if (raw) {
 		host_error(b, raw, "raw.idmap applies to unprivileged containers only");
 	}
@@ -470,6 +492,7 @@ int lxconf_build(const struct container *c, const char *cpus_assigned, const str
 	build_security(&b, out);
 	build_restart_keys(&b);
 	build_devices_policy(&b);
+	build_devices(&b, out);
 	build_cpu(&b, cpus_assigned);
 	build_memory(&b);
 	build_misc_limits(&b);
@@ -533,6 +556,26 @@ void lxconf_assign_cpus(const struct desired *d, const struct host_facts *f, str
 	}
 }
 
+/* Does every line of a (n bytes) appear in b, blank lines aside? */
+static bool lines_within(const char *a, size_t n, const char *b, size_t m)
+{
+	for (const char *p = a, *end = a + n; p < end;) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t len = e ? (size_t)(e - p) : (size_t)(end - p);
+		bool found = !len;
+		for (const char *q = b, *qend = b + m; !found && q < qend;) {
+			const char *f = memchr(q, '\n', (size_t)(qend - q));
+			size_t l2 = f ? (size_t)(f - q) : (size_t)(qend - q);
+			found = l2 == len && !memcmp(p, q, len);
+			q = f ? f + 1 : qend;
+		}
+		if (!found)
+			return false;
+		p = e ? e + 1 : end;
+	}
+	return true;
+}
+
 bool lxconf_cg_matches(const struct cg_item *it, const char *got)
 {
 	const char *p = it->expect;
@@ -541,6 +584,10 @@ bool lxconf_cg_matches(const struct cg_item *it, const char *got)
 		const char *bar = strchr(p, '|');
 		size_t n = bar ? (size_t)(bar - p) : strlen(p);
 		if (strlen(got) == n && !strncmp(got, p, n))
+			return true;
+		/* one "MAJ:MIN ..." line per device (blkio throttles): the kernel's order */
+		if ((memchr(p, '\n', n) || strchr(got, '\n')) &&
+		    lines_within(p, n, got, strlen(got)) && lines_within(got, strlen(got), p, n))
 			return true;
 		if (!bar)
 			return false;
@@ -562,11 +609,16 @@ const char *const *lxconf_managed_files(enum cgroup_layout layout)
 		"memory.swappiness",
 		"pids.max",
 		"blkio.weight",
+		"blkio.throttle.read_bps_device",
+		"blkio.throttle.write_bps_device",
+		"blkio.throttle.read_iops_device",
+		"blkio.throttle.write_iops_device",
 		NULL,
 	};
 	static const char *const v2[] = {
 		"cpuset.cpus", "cpuset.mems",	  "cpu.weight", "cpu.max",   "memory.max",
-		"memory.high", "memory.swap.max", "pids.max",	"io.weight", NULL,
+		"memory.high", "memory.swap.max", "pids.max",	"io.weight", "io.max",
+		NULL,
 	};
 	return layout == CGROUP_UNIFIED ? v2 : v1;
 }

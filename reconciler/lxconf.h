@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "facts.h"
@@ -32,11 +33,24 @@ struct cg_item {
 	bool is_default;    /* value is the kernel's default (the key is unset) */
 };
 
+struct dev_real; /* devices.h */
+
 struct lxconf {
 	const char *conf; /* lxops.conf content */
 	struct cg_item *cg;
 	size_t ncg;
+	/* each effective device as realised (devices.c), in name order */
+	const struct dev_real *dev;
+	size_t ndev;
 	bool unprivileged;
+	/* unprivileged: the host ids of the container's root (lxc.idmap u/g 0 BASE SIZE) */
+	uint64_t idmap_uid, idmap_gid, idmap_size;
+	/*
+	 * The rootfs is owned by the id map on disk (containers created from an
+	 * image: image.c shifts the base once), so no idmapped rootfs mount:
+	 * an overlay cannot take one (KEYS.md §2).
+	 */
+	bool shifted_rootfs;
 	char conf_hash[65]; /* sha256 of conf */
 };
 

@@ -16,8 +16,12 @@ static const struct command commands[] = {
 	{ "validate", cmd_validate, "parse and check a revision; needs no containers and no root" },
 	{ "plan", cmd_plan, "what apply would do, against the live host; changes nothing" },
 	{ "apply", cmd_apply, "make the host match the revision" },
+	{ "watch", cmd_watch, "daemon: apply every new commit, heal drift, retry failures" },
 	{ "status", cmd_status, "managed resources, their sync state, the applied revision" },
 	{ "history", cmd_history, "what was applied, when, from which commit, with what outcome" },
+	{ "restore", cmd_restore,
+	  "roll a container back to a snapshot (explicit, recorded, safety snapshot first)" },
+	{ "export", cmd_export, "YAML of existing containers, to adopt them into a repository" },
 	{ "schema", cmd_schema, "print the JSON Schema of the repository format" },
 };
 
@@ -56,7 +60,8 @@ int main(int argc, char **argv)
 		    !strcmp(a, "--quiet") || strchr(a, '='))
 			continue;
 		if (!strcmp(a, "--repo") || !strcmp(a, "--ref") || !strcmp(a, "--lxcpath") ||
-		    !strcmp(a, "--state") || !strcmp(a, "--host") || !strcmp(a, "--color")) {
+		    !strcmp(a, "--state") || !strcmp(a, "--host") || !strcmp(a, "--color") ||
+		    !strcmp(a, "--allowed-signers") || !strcmp(a, "--gpg-keyring")) {
 			i++;
 			continue;
 		}

@@ -80,6 +80,8 @@ struct file_decl {
 	const char *source; /* repository path of the content, or NULL */
 	unsigned mode;	    /* default 0644 */
 	uint32_t uid, gid;  /* default 0 */
+	/* the source's git blob id (its content identity), or NULL */
+	const char *source_oid;
 	struct mark mark;
 };
 
@@ -106,7 +108,10 @@ struct container {
 	size_t nfiles;
 	struct strlist depends_on;
 	struct strlist location;
+	bool heal_set; /* `heal:` given: overrides lxops.yaml's heal for drift-only fixes (watch) */
+	bool heal;
 	/* set by expand.c */
+	bool expanded;		     /* eff_config and hash are set (expand_container) */
 	struct strlist eff_profiles; /* the profiles actually applied, in order */
 	struct kvlist eff_config;
 	struct devlist eff_devices; /* no type-none devices left */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devhost.h"
 #include "lxconf.h"
 #include "util/mem.h"
 
@@ -116,6 +117,7 @@ int observe_host(struct host *h, const char *const *cg_names, size_t ncg_names, 
 			}
 		}
 	}
+	devhost_observe(h, act, a); /* mounts and nic shaping: device drift */
 	r = 0;
 	*ret = act;
 out:

@@ -70,8 +70,9 @@ struct frame {
 };
 
 struct loader {
-	struct arena *a;
-	const char *file; /* arena copy of the path; every mark points here */
+	struct arena *a;       /* nodes and their arrays */
+	struct arena *strings; /* scalar text and the file name: may outlive the nodes */
+	const char *file;      /* arena copy of the path; every mark points here */
 	const unsigned char *buf;
 	size_t len;
 	size_t bom; /* 3 when the file starts with a UTF-8 BOM */
@@ -507,7 +508,7 @@ static void on_scalar(struct loader *l, const yaml_event_t *ev, const struct mar
 		return;
 	n = node_new(l, NODE_SCALAR, m);
 	n->plain = plain;
-	n->scalar.str = arena_strndup(l->a, (const char *)ev->data.scalar.value, len);
+	n->scalar.str = arena_strndup(l->strings, (const char *)ev->data.scalar.value, len);
 	n->scalar.len = len;
 	/* "\0" in a double-quoted scalar: every consumer reads C strings. */
 	if (memchr(n->scalar.str, '\0', len))
@@ -734,8 +735,16 @@ static void load(struct loader *l)
 int parse_yaml(struct arena *a, const char *path, const char *buf, size_t len,
 	       const struct parse_limits *limits, struct doc_file **ret, struct diag_list *diags)
 {
+	return parse_yaml_split(a, a, path, buf, len, limits, ret, diags);
+}
+
+int parse_yaml_split(struct arena *a, struct arena *strings, const char *path, const char *buf,
+		     size_t len, const struct parse_limits *limits, struct doc_file **ret,
+		     struct diag_list *diags)
+{
 	_cleanup_(loader_release) struct loader l = {
 		.a = a,
+		.strings = strings,
 		.buf = (const unsigned char *)buf,
 		.len = len,
 		.lim = limits ? limits : &parse_default_limits,
@@ -744,7 +753,7 @@ int parse_yaml(struct arena *a, const char *path, const char *buf, size_t len,
 	struct doc_file *f;
 
 	*ret = NULL;
-	l.file = arena_strdup(a, path ? path : "");
+	l.file = arena_strdup(strings, path ? path : "");
 	if (len > l.lim->max_file_bytes) {
 		struct mark m = { l.file, 0, 0 };
 

@@ -37,4 +37,13 @@ extern const struct parse_limits parse_default_limits;
 int parse_yaml(struct arena *a, const char *path, const char *buf, size_t len,
 	       const struct parse_limits *limits, struct doc_file **ret, struct diag_list *diags);
 
+/*
+ * As parse_yaml, but scalar text and the file name go to strings while nodes
+ * go to a: a caller that keeps only strings (validate.c) frees a per file,
+ * so 100,000 documents never hold their parse trees at once.
+ */
+int parse_yaml_split(struct arena *a, struct arena *strings, const char *path, const char *buf,
+		     size_t len, const struct parse_limits *limits, struct doc_file **ret,
+		     struct diag_list *diags);
+
 #endif

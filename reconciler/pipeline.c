@@ -25,7 +25,8 @@ int pipeline_load(const char *repo, const char *ref, struct loaded *l, struct di
 	if (r < 0)
 		goto on_error;
 	l->errors = (int)diags->errors;
-	l->errors += validate_revision(l->rev, &parse_default_limits, &l->desired, diags);
+	/* containers are expanded by whoever acts on them (session: the placed ones) */
+	l->errors += validate_revision_opts(l->rev, &parse_default_limits, false, &l->desired, diags);
 	return 0;
 
 on_error:

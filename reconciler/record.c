@@ -51,12 +51,22 @@ char *record_serialize(const struct container *c)
 	for (size_t i = 0; i < c->nfiles; i++) {
 		const struct file_decl *f = &c->files[i];
 		char hex[65] = "";
+		json_t *fo;
 		if (f->content)
 			sha256_hex(f->content, f->content_len, hex);
-		json_array_append_new(
-			files, json_pack("{s:s,s:s,s:s?,s:i,s:I,s:I}", "path", f->path, "sha256",
-					 hex, "source", f->source, "mode", (int)f->mode, "uid",
-					 (json_int_t)f->uid, "gid", (json_int_t)f->gid));
+		fo = json_pack("{s:s,s:s,s:s?,s:s?,s:i,s:I,s:I}", "path", f->path, "sha256", hex,
+			       "source", f->source, "oid", f->source_oid, "mode", (int)f->mode,
+			       "uid", (json_int_t)f->uid, "gid", (json_int_t)f->gid);
+		if (!fo)
+			abort();
+		/* small text is kept so that the next plan can show a diff (files.c) */
+		if (f->content && f->content_len <= RECORD_FILE_TEXT_MAX &&
+		    !memchr(f->content, '\0', f->content_len)) {
+			json_t *t = json_stringn(f->content, f->content_len);
+			if (t)
+				json_object_set_new(fo, "content", t);
+		}
+		json_array_append_new(files, fo);
 	}
 	for (size_t i = 0; i < c->nsnapshots; i++)
 		json_array_append_new(snaps, json_pack("{s:s,s:b}", "name", c->snapshots[i].name,
@@ -182,6 +192,26 @@ int record_parse(const char *text, struct arena *a, struct recorded *r, struct l
 	{
 		const struct kv *p = kvlist_find(&r->config, "security.protection.delete");
 		r->protected_delete = p && !strcmp(p->canon, "true");
+	}
+	j = json_object_get(root, "files");
+	if (json_is_array(j) && json_array_size(j)) {
+		r->files = arena_calloc(a, json_array_size(j), sizeof(*r->files));
+		for (size_t i = 0; i < json_array_size(j); i++) {
+			json_t *fo = json_array_get(j, i);
+			struct file_record *fr = &r->files[r->nfiles];
+			const char *sha;
+			if (!json_is_object(fo) ||
+			    !(fr->path = jdup(a, json_object_get(fo, "path"))))
+				goto invalid;
+			sha = json_string_value(json_object_get(fo, "sha256"));
+			fr->sha256 = sha && *sha ? arena_strdup(a, sha) : NULL;
+			fr->oid = jdup(a, json_object_get(fo, "oid"));
+			fr->content = jdup(a, json_object_get(fo, "content"));
+			fr->mode = (unsigned)json_integer_value(json_object_get(fo, "mode"));
+			fr->uid = (uint32_t)json_integer_value(json_object_get(fo, "uid"));
+			fr->gid = (uint32_t)json_integer_value(json_object_get(fo, "gid"));
+			r->nfiles++;
+		}
 	}
 	r->has_config = true;
 	json_decref(root);

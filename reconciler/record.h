@@ -6,7 +6,8 @@
  *   {"v":1, "source":{"kind","name","snapshot","args"}, "state":"running",
  *    "profiles":[...], "config":{KEY:{"value":V,"canon":C}},
  *    "devices":{NAME:{"type":T, KEY:{"value":V,"canon":C}}},
- *    "files":[{"path","sha256","mode","uid","gid"}], "snapshots":[{"name","stateful"}],
+ *    "files":[{"path","sha256","source","oid","content","mode","uid","gid"}],
+ *    "snapshots":[{"name","stateful"}],
  *    "hash": H}
  * Parsing it back gives the kvlist/devlist shapes diff.c compares with the
  * desired ones, so a recorded container and a desired one diff key by key.
@@ -17,6 +18,29 @@
 #include "model.h"
 #include "util/arena.h"
 #include "util/err.h"
+
+/*
+ * A snapshot lxops made (state's snapshots table, in pure form). lxc_name ""
+ * marks a declared snapshot removed by snapshots.expiry.manual: a tombstone,
+ * so that a name still declared is not taken again.
+ */
+struct snap_record {
+	const char *name;		/* logical name (declared or patterned) */
+	const char *lxc_name;		/* LXC's "snap3", or "" (tombstone) */
+	const char *origin;		/* declared|scheduled|safety|restore|manual */
+	int64_t created_at, expires_at; /* UTC seconds; expires_at 0 = never */
+	bool stateful;
+};
+
+/* A file lxops wrote, as config_json records it (files[]). */
+struct file_record {
+	const char *path;
+	const char *sha256;  /* of the inline content, or NULL */
+	const char *oid;     /* git blob id of a repository source, or NULL */
+	const char *content; /* small text content kept for plan diffs, or NULL */
+	unsigned mode;
+	uint32_t uid, gid;
+};
 
 /* What lxops last applied to one container. Strings live in an arena. */
 struct recorded {
@@ -36,7 +60,18 @@ struct recorded {
 	struct devlist devices;
 	bool protected_delete;	 /* security.protection.delete was true */
 	const char *rootfs_mode; /* from facts: "dir", "overlay", ... or NULL */
+
+	/* when lxops first recorded it (the anchor of snapshot schedules) */
+	int64_t created_at;
+	/* the snapshots lxops made, by created_at (session.c), and the files it wrote */
+	struct snap_record *snaps;
+	size_t nsnaps;
+	struct file_record *files;
+	size_t nfiles;
 };
+
+/* Inline file content up to this size is recorded too (for plan diffs). */
+#define RECORD_FILE_TEXT_MAX 4096
 
 /* JSON text (malloc'd) of c's effective state, for resources.config_json. */
 char *record_serialize(const struct container *c);

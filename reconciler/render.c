@@ -183,6 +183,7 @@ enum group {
 	G_UPDATE_RESTART,
 	G_RECREATE,
 	G_STATE,
+	G_SNAPSHOT,
 	G_ADOPT,
 	G_DELETE,
 	_G_MAX,
@@ -194,6 +195,7 @@ static const char *const group_title[_G_MAX] = {
 	[G_UPDATE_RESTART] = "update (restart)",
 	[G_RECREATE] = "recreate",
 	[G_STATE] = "state change",
+	[G_SNAPSHOT] = "snapshot",
 	[G_ADOPT] = "adopt",
 	[G_DELETE] = "delete",
 };
@@ -204,6 +206,25 @@ static bool only_state(const struct ct_diff *cd)
 		if (strcmp(cd->changes[i].what, "state"))
 			return false;
 	return true;
+}
+
+static bool is_snapshot_change(const struct change *c)
+{
+	return !strncmp(c->what, "snapshot ", 9);
+}
+
+/* Snapshots and files: "what verb [snapN] (why)", a diff below (snapshots.c, files.c). */
+static bool is_lifecycle_change(const struct change *c)
+{
+	return is_snapshot_change(c) || !strncmp(c->what, "file /", 6);
+}
+
+static bool only_snapshots(const struct ct_diff *cd)
+{
+	for (size_t i = 0; i < cd->nchanges; i++)
+		if (!is_snapshot_change(&cd->changes[i]))
+			return false;
+	return cd->nchanges > 0 && !cd->conf_changed;
 }
 
 static enum group group_of(const struct ct_diff *cd)
@@ -220,6 +241,8 @@ static enum group group_of(const struct ct_diff *cd)
 	default:
 		break;
 	}
+	if (only_snapshots(cd))
+		return G_SNAPSHOT;
 	if (only_state(cd) && !cd->conf_changed)
 		return G_STATE;
 	return cd->verdict == VERDICT_RESTART ? G_UPDATE_RESTART : G_UPDATE_LIVE;
@@ -245,6 +268,26 @@ static void text_change(FILE *f, const struct plan *p, const struct change *c, b
 	const char *o = shown(p, c, c->old_value), *n = shown(p, c, c->new_value);
 
 	fprintf(f, "      %-*s ", (int)width, c->what);
+	if (is_lifecycle_change(c)) {
+		fprintf(f, "(%s)", n ? n : "?");
+		if (o)
+			fprintf(f, " [%s]", o);
+		if (c->why)
+			fprintf(f, " %s", c->why);
+		fputc('\n', f);
+		for (const char *l = c->detail; l && *l;) {
+			size_t len = strcspn(l, "\n");
+			const char *lc = "";
+			if (color && *l == '-')
+				lc = C_RED;
+			else if (color && *l == '+')
+				lc = "\033[32m";
+			fprintf(f, "      %-*s   %s%.*s%s\n", (int)width, "", lc, (int)len, l,
+				color ? C_RESET : "");
+			l += len + (l[len] == '\n');
+		}
+		return;
+	}
 	if (o && n)
 		fprintf(f, "%s → %s", o, n);
 	else if (n)
@@ -260,9 +303,9 @@ static void text_change(FILE *f, const struct plan *p, const struct change *c, b
 
 static void text_step(FILE *f, const struct plan *p, const struct ct_diff *cd, bool color)
 {
-	static const char *const sym[_G_MAX] = { "+", "~", "~", "-/+", ">", "=", "-" };
+	static const char *const sym[_G_MAX] = { "+", "~", "~", "-/+", ">", "*", "=", "-" };
 	static const char *const col[_G_MAX] = { "\033[32m", "\033[33m", "\033[33m", "\033[31m",
-						 "\033[36m", "\033[36m", "\033[31m" };
+						 "\033[36m", "\033[36m", "\033[36m", "\033[31m" };
 	enum group g = group_of(cd);
 	char buf[256];
 	size_t width = 0;
@@ -365,10 +408,10 @@ static json_t *change_json(const struct plan *p, const struct change *c)
 {
 	const char *o = shown(p, c, c->old_value), *n = shown(p, c, c->new_value);
 
-	return json_pack("{s:o,s:o,s:o,s:s,s:b,s:s}", "what", jstr(c->what), "old",
+	return json_pack("{s:o,s:o,s:o,s:s,s:b,s:s,s:o}", "what", jstr(c->what), "old",
 			 o ? jstr(o) : json_null(), "new", n ? jstr(n) : json_null(), "verdict",
 			 verdict_to_string(c->verdict), "drift", c->drift, "why",
-			 c->why ? c->why : "");
+			 c->why ? c->why : "", "detail", c->detail ? jstr(c->detail) : json_null());
 }
 
 static json_t *ct_json(const struct plan *p, const struct ct_diff *cd)

@@ -224,6 +224,7 @@ static json_t *container_schema(void)
 	json_object_set_new(props, "depends_on", str_list());
 	json_object_set_new(props, "location",
 			    json_pack("{s:[{s:s},o]}", "anyOf", "type", "string", str_list()));
+	json_object_set_new(props, "heal", json_pack("{s:s}", "type", "boolean"));
 	/* read-only fields of LXD dumps, accepted */
 	static const char *const ro[] = {
 		"architecture", "created_at", "expanded_config", "expanded_devices",

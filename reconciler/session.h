@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "record.h"
 #include "state.h"
+#include "verify.h"
 
 struct session_opts {
 	const char *repo, *ref;
@@ -28,7 +29,9 @@ struct session_opts {
 	int lock_wait_ms;
 	bool create_state; /* create the database if missing (apply, watch) */
 	struct diff_opts diff;
-	bool skip_repo; /* status: no revision needed */
+	bool skip_repo;	     /* status: no revision needed */
+	struct trust trust;  /* required commit signers (from the host, never the repo) */
+	const char *against; /* plan from this `status --json` file instead of the host */
 };
 
 struct session {
@@ -42,6 +45,7 @@ struct session {
 	struct desired placed; /* the desired containers placed on this host */
 	struct plan plan;
 	char host_name[256];
+	char *signer; /* who signed the commit, when trust was required */
 	bool locked;
 };
 

@@ -17,7 +17,8 @@
  * - libgit2 errors are quoted once, at the failure site, into the lx_err.
  *
  * git_libgit2_init() is called once per source_open() and balanced by
- * git_libgit2_shutdown() in source_free(); libgit2 counts the calls.
+ * git_libgit2_shutdown() in source_free(); libgit2 counts the calls. The
+ * mirror functions (watch's remote mode) balance their own pair per call.
  */
 #include "source.h"
 
@@ -114,6 +115,32 @@ void source_free(struct source *s)
 const char *source_git_dir(const struct source *s)
 {
 	return git_repository_path(s->repo);
+}
+
+int source_commit_signature(struct source *s, const char *commit, char **ret_sig,
+			    char **ret_data, struct lx_err *err)
+{
+	git_buf sig = { 0 }, data = { 0 };
+	git_oid oid;
+	int r;
+
+	if (git_oid_fromstr(&oid, commit) < 0)
+		return lx_err_set(err, -EINVAL, "invalid commit id '%s'", commit);
+	r = git_commit_extract_signature(&sig, &data, s->repo, &oid, NULL);
+	if (r == GIT_ENOTFOUND) {
+		git_error_clear();
+		return lx_err_set(err, -ENOENT, "commit %s is not signed", commit);
+	}
+	if (r < 0) {
+		const git_error *e = git_error_last();
+		return lx_err_set(err, -EIO, "cannot read the signature of commit %s: %s", commit,
+				  e ? e->message : "unknown libgit2 error");
+	}
+	*ret_sig = xstrndup(sig.ptr, sig.size);
+	*ret_data = xstrndup(data.ptr, data.size);
+	git_buf_dispose(&sig);
+	git_buf_dispose(&data);
+	return 0;
 }
 
 /*
@@ -471,4 +498,214 @@ int source_read_blob(struct source *s, const char *commit, const char *path, cha
 	if (ret_len)
 		*ret_len = (size_t)size;
 	return 0;
+}
+
+/* ---- watch: the followed branch, remote mirrors ---- */
+
+int source_head_branch(struct source *s, char **ret, struct lx_err *err)
+{
+	git_reference *head = NULL;
+	const char *target;
+	int r;
+
+	assert(s && ret);
+	r = git_reference_lookup(&head, s->repo, "HEAD");
+	if (r < 0)
+		return lx_err_set(err, errno_of(r), "cannot read HEAD of '%s': %s", s->path,
+				  last_git_error());
+	target = git_reference_type(head) == GIT_REFERENCE_SYMBOLIC
+			 ? git_reference_symbolic_target(head)
+			 : NULL;
+	if (!target) {
+		git_reference_free(head);
+		return lx_err_set(err, -ENOENT, "HEAD of '%s' is detached (names no branch)",
+				  s->path);
+	}
+	*ret = xstrdup(target);
+	git_reference_free(head);
+	return 0;
+}
+
+bool source_is_url(const char *spec)
+{
+	const char *colon, *at;
+
+	if (strstr(spec, "://"))
+		return true;
+	/* scp-like user@host:path, as git reads it: a ':' before any '/' */
+	colon = strchr(spec, ':');
+	at = strchr(spec, '@');
+	return colon && at && at < colon && !memchr(spec, '/', (size_t)(colon - spec));
+}
+
+/*
+ * libgit2 1.5 (Debian 12) leaks a PCRE2 match block for every config entry a
+ * regex does not match (fixed upstream by libgit2#6382, in 1.6), and
+ * git_remote_lookup() and named remotes run such regexes (url.*.insteadOf)
+ * on every call: a daemon fetching every 30 s would grow without bound. So
+ * the mirror keeps its URL in remote.origin.url, read with a plain lookup,
+ * and each fetch uses an in-memory remote with insteadOf skipped and the
+ * refspecs given explicitly.
+ */
+#define MIRROR_URL_KEY "remote.origin.url"
+static const char *const mirror_refspecs[] = { "+refs/heads/*:refs/heads/*",
+					       "+refs/tags/*:refs/tags/*" };
+
+/* The mirror's URL (malloc'd), or NULL when it has none (-ENOENT). */
+static int mirror_url(git_repository *repo, const char *path, char **ret, struct lx_err *err)
+{
+	git_config *cfg = NULL;
+	git_buf buf = GIT_BUF_INIT;
+	int r;
+
+	*ret = NULL;
+	r = git_repository_config_snapshot(&cfg, repo);
+	if (r >= 0)
+		r = git_config_get_string_buf(&buf, cfg, MIRROR_URL_KEY);
+	if (r == GIT_ENOTFOUND) {
+		git_error_clear();
+		r = -ENOENT;
+	} else if (r < 0) {
+		r = lx_err_set(err, -EINVAL, "cannot read the configuration of the mirror '%s': %s",
+			       path, last_git_error());
+	} else {
+		*ret = xstrdup(buf.ptr);
+	}
+	git_buf_dispose(&buf);
+	git_config_free(cfg);
+	return r;
+}
+
+int source_mirror_init(const char *url, const char *path, struct lx_err *err)
+{
+	git_repository *repo = NULL;
+	git_config *cfg = NULL;
+	git_repository_init_options io = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	char *have = NULL;
+	int r;
+
+	assert(url && path);
+	r = git_libgit2_init();
+	if (r < 0)
+		return lx_err_set(err, -EINVAL, "cannot initialise libgit2: %s", last_git_error());
+	io.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+	r = git_repository_init_ext(&repo, path, &io);
+	if (r < 0) {
+		r = lx_err_set(err, -EIO, "cannot create the mirror '%s' of '%s': %s", path, url,
+			       last_git_error());
+		goto out;
+	}
+	r = mirror_url(repo, path, &have, err);
+	if (r == -ENOENT) {
+		/* for people who run git in the mirror; lxops passes its refspecs itself */
+		r = git_repository_config(&cfg, repo);
+		if (r >= 0)
+			r = git_config_set_string(cfg, MIRROR_URL_KEY, url);
+		if (r >= 0)
+			r = git_config_set_string(cfg, "remote.origin.fetch", mirror_refspecs[0]);
+		if (r < 0) {
+			r = lx_err_set(err, -EINVAL, "cannot set up the mirror of '%s' in '%s': %s",
+				       url, path, last_git_error());
+			goto out;
+		}
+	} else if (r < 0) {
+		goto out;
+	} else if (strcmp(have, url)) {
+		r = lx_err_set(err, -EEXIST,
+			       "'%s' mirrors '%s', not '%s'; remove it to mirror the new URL", path,
+			       have, url);
+		goto out;
+	}
+	r = 0;
+out:
+	free(have);
+	/* freed before the shutdown that may release libgit2's globals */
+	git_config_free(cfg);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return r;
+}
+
+/* ssh: the agent's keys, offered once (libgit2 asks again after a refusal: do not loop). */
+static int mirror_credentials(git_credential **out, const char *url, const char *user,
+			      unsigned int allowed, void *payload)
+{
+	int *tries = payload;
+
+	(void)url;
+	if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || (*tries)++ > 0 || !getenv("SSH_AUTH_SOCK"))
+		return GIT_PASSTHROUGH;
+	return git_credential_ssh_key_from_agent(out, user ? user : "git");
+}
+
+int source_mirror_fetch(const char *path, struct lx_err *err)
+{
+	git_repository *repo = NULL;
+	git_remote *remote = NULL;
+	git_remote_create_options ro = GIT_REMOTE_CREATE_OPTIONS_INIT;
+	git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	git_strarray specs = { (char **)mirror_refspecs, ARRAY_SIZE(mirror_refspecs) };
+	git_buf def = GIT_BUF_INIT;
+	char *url = NULL;
+	int tries = 0, r;
+
+	assert(path);
+	r = git_libgit2_init();
+	if (r < 0)
+		return lx_err_set(err, -EINVAL, "cannot initialise libgit2: %s", last_git_error());
+	r = git_repository_open_bare(&repo, path);
+	if (r < 0) {
+		r = lx_err_set(err, errno_of(r), "cannot open the mirror '%s': %s", path,
+			       last_git_error());
+		goto out;
+	}
+	r = mirror_url(repo, path, &url, err);
+	if (r == -ENOENT)
+		r = lx_err_set(err, -ENOENT, "'%s' is not a mirror made by lxops (no %s)", path,
+			       MIRROR_URL_KEY);
+	if (r < 0)
+		goto out;
+	ro.repository = repo;
+	ro.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	cb.credentials = mirror_credentials;
+	cb.payload = &tries;
+	fo.callbacks = cb;
+	r = git_remote_create_with_opts(&remote, url, &ro);
+	if (r >= 0)
+		r = git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL);
+	if (r >= 0) {
+		/* a remote without HEAD (or with a detached one) keeps the mirror's HEAD */
+		if (git_remote_default_branch(&def, remote) < 0)
+			git_error_clear();
+		r = git_remote_download(remote, &specs, &fo);
+	}
+	if (r >= 0)
+		r = git_remote_update_tips(remote, &cb, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
+					   "lxops watch: fetch");
+	if (r >= 0)
+		r = git_remote_prune(remote, &cb);
+	if (remote)
+		git_remote_disconnect(remote);
+	if (r < 0) {
+		r = lx_err_set(err, -EIO, "cannot fetch '%s': %s", url, last_git_error());
+		goto out;
+	}
+	if (def.ptr && def.size) {
+		r = git_repository_set_head(repo, def.ptr);
+		if (r < 0) {
+			r = lx_err_set(err, -EIO, "cannot point the mirror '%s' at '%s': %s", path,
+				       def.ptr, last_git_error());
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	git_buf_dispose(&def);
+	free(url);
+	/* freed before the shutdown that may release libgit2's globals */
+	git_remote_free(remote);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return r;
 }

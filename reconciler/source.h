@@ -41,6 +41,13 @@ int source_load(struct source *s, const char *commit, size_t max_yaml_bytes, str
 int source_read_blob(struct source *s, const char *commit, const char *path, char **ret,
 		     size_t *ret_len, struct lx_err *err);
 
+/*
+ * The signature of commit (its gpgsig header, OpenPGP or SSH armour) and the
+ * exact bytes it signs, both malloc'd. -ENOENT when the commit is unsigned.
+ */
+int source_commit_signature(struct source *s, const char *commit, char **ret_sig, char **ret_data,
+			    struct lx_err *err);
+
 /* The git directory ($GIT_DIR) of the repository, for watch. Borrowed. */
 const char *source_git_dir(const struct source *s);
 

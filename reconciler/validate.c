@@ -24,9 +24,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "expand.h"
 #include "keys.h"
@@ -998,6 +1000,8 @@ static void parse_files(struct vctx *v, const struct node *n, struct container *
 				       "file source '%s' does not exist in this commit",
 				       fd->source);
 				ok = false;
+			} else {
+				fd->source_oid = rf->oid;
 			}
 		}
 		for (size_t j = 0; ok && j < c->nfiles; j++)
@@ -1012,7 +1016,7 @@ static void parse_files(struct vctx *v, const struct node *n, struct container *
 
 static const char *const container_fields[] = {
 	"kind",	   "name",	"description", "source",     "state",	 "profiles", "config",
-	"devices", "snapshots", "files",       "depends_on", "location", NULL,
+	"devices", "snapshots", "files",       "depends_on", "location", "heal",     NULL,
 };
 /* Read-only fields of `lxc config show` / `lxc list --format yaml` dumps. */
 static const char *const container_lxd_ro[] = {
@@ -1087,6 +1091,9 @@ static void parse_container(struct vctx *v, const struct node *doc, const char *
 			parse_strlist(v, vn, k, c.name, false, &c.depends_on);
 		} else if (!strcmp(k, "location")) {
 			parse_strlist(v, vn, k, c.name, true, &c.location);
+		} else if (!strcmp(k, "heal")) {
+			/* watch: may drift on this container be healed (lxops.yaml's heal) */
+			c.heal_set = parse_bool_field(v, vn, k, c.name, &c.heal) == 0;
 		} else if (!strcmp(k, "ephemeral")) {
 			bool b;
 			if (parse_bool_field(v, vn, k, c.name, &b) == 0 && b)
@@ -1621,6 +1628,16 @@ static void check_references(struct vctx *v)
 	check_cycles(v);
 }
 
+/* Where a device sits inside: its path; a unix device without one sits at its source. */
+static const struct kv *device_path(const struct device *d)
+{
+	const struct kv *p = kvlist_find(&d->keys, "path");
+
+	if (!p && strncmp(d->type, "unix-", 5) == 0)
+		p = kvlist_find(&d->keys, "source");
+	return p;
+}
+
 /* Rules over a container's expanded devices. */
 static void check_expanded(struct vctx *v, const struct container *c)
 {
@@ -1629,7 +1646,7 @@ static void check_expanded(struct vctx *v, const struct container *c)
 
 	for (size_t i = 0; i < l->n; i++) {
 		const struct device *a = &l->v[i];
-		const struct kv *pa = kvlist_find(&a->keys, "path");
+		const struct kv *pa = device_path(a);
 
 		if (!strcmp(a->type, "disk") && pa && !strcmp(pa->canon, "/")) {
 			if (root)
@@ -1640,7 +1657,7 @@ static void check_expanded(struct vctx *v, const struct container *c)
 		}
 		for (size_t j = 0; j < i; j++) {
 			const struct device *b = &l->v[j];
-			const struct kv *pb = kvlist_find(&b->keys, "path");
+			const struct kv *pb = device_path(b);
 			/* two root disks ("/") have had their own error above */
 			if (pa && pb && !strcmp(pa->canon, pb->canon) && strcmp(a->type, "nic") &&
 			    strcmp(b->type, "nic") &&
@@ -1667,47 +1684,162 @@ static void check_expanded(struct vctx *v, const struct container *c)
 
 /* ---- entry point ---- */
 
+/*
+ * The documents of every YAML file but the settings, in parallel when there
+ * are many: each worker takes every Nth file with a context of its own (its
+ * arena, diagnostics and vectors), reading the shared settings only. The
+ * results are merged afterwards; since everything is sorted later (model by
+ * name, diagnostics by place), the verdict does not depend on the split.
+ */
+#define PARSE_MAX_THREADS   4
+#define PARSE_FILES_PER_JOB 2048
+
+struct parse_job {
+	struct vctx v;
+	struct arena arena;
+	struct diag_list diags;
+	const struct parse_limits *limits;
+	size_t first, step;
+};
+
+static void *parse_some(void *arg)
+{
+	struct parse_job *j = arg;
+	const struct revision *rev = j->v.rev;
+
+	for (size_t i = j->first; i < rev->nfiles; i += j->step) {
+		const struct repo_file *f = &rev->files[i];
+		struct doc_file *df = NULL;
+		struct arena scratch;
+		int perr;
+
+		if (!revision_is_yaml(f->path) || !f->data || is_settings_file(f->path))
+			continue;
+		arena_init(&scratch);
+		perr = parse_yaml_split(&scratch, j->v.a, f->path, f->data, f->len, j->limits, &df,
+					j->v.diags);
+		j->v.errors += perr;
+		for (size_t d = 0; !perr && d < df->ndocs; d++)
+			parse_document(&j->v, df->docs[d], f->path);
+		arena_free(&scratch);
+	}
+	return NULL;
+}
+
+/* dst += src; an empty dst takes src's buffer (no copy of 50,000 containers) */
+#define VEC_APPEND(dst, src)                                                                 \
+	do {                                                                                 \
+		if (!(dst)->n) {                                                             \
+			free((dst)->v);                                                      \
+			*(dst) = *(src);                                                     \
+			memset((src), 0, sizeof(*(src)));                                    \
+			break;                                                               \
+		}                                                                            \
+		vec_reserve((dst), (dst)->n + (src)->n);                                     \
+		if ((src)->n)                                                                \
+			memcpy((dst)->v + (dst)->n, (src)->v, (src)->n * sizeof(*(src)->v)); \
+		(dst)->n += (src)->n;                                                        \
+		vec_release(src);                                                            \
+	} while (0)
+
+static void parse_all_files(struct vctx *v, const struct parse_limits *limits)
+{
+	struct parse_job jobs[PARSE_MAX_THREADS];
+	pthread_t tids[PARSE_MAX_THREADS];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = v->rev->nfiles / PARSE_FILES_PER_JOB + 1;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	if (n > (size_t)ncpu)
+		n = (size_t)ncpu;
+	if (n > PARSE_MAX_THREADS)
+		n = PARSE_MAX_THREADS;
+	if (n == 1) {
+		struct parse_job one = { .v = *v, .limits = limits, .first = 0, .step = 1 };
+		parse_some(&one);
+		*v = one.v;
+		return;
+	}
+	for (size_t t = 0; t < n; t++) {
+		jobs[t] = (struct parse_job){ .v = *v, .limits = limits, .first = t, .step = n };
+		arena_init(&jobs[t].arena);
+		diag_list_init(&jobs[t].diags);
+		jobs[t].diags.max = v->diags->max;
+		jobs[t].v.a = &jobs[t].arena;
+		jobs[t].v.diags = &jobs[t].diags;
+		jobs[t].v.errors = 0;
+		memset(&jobs[t].v.containers, 0, sizeof(jobs[t].v.containers));
+		memset(&jobs[t].v.profiles, 0, sizeof(jobs[t].v.profiles));
+		memset(&jobs[t].v.images, 0, sizeof(jobs[t].v.images));
+	}
+	for (size_t t = 1; t < n; t++)
+		if (pthread_create(&tids[t], NULL, parse_some, &jobs[t]) != 0) {
+			/* no thread: do its share here */
+			parse_some(&jobs[t]);
+			tids[t] = 0;
+		}
+	parse_some(&jobs[0]);
+	for (size_t t = 1; t < n; t++)
+		if (tids[t])
+			pthread_join(tids[t], NULL);
+	for (size_t t = 0; t < n; t++) {
+		v->errors += jobs[t].v.errors;
+		VEC_APPEND(&v->containers, &jobs[t].v.containers);
+		VEC_APPEND(&v->profiles, &jobs[t].v.profiles);
+		VEC_APPEND(&v->images, &jobs[t].v.images);
+		diag_list_append(v->diags, &jobs[t].diags);
+		arena_merge(v->a, &jobs[t].arena);
+	}
+}
+
 int validate_revision(struct revision *rev, const struct parse_limits *limits, struct desired **ret,
 		      struct diag_list *diags)
 {
+	return validate_revision_opts(rev, limits, true, ret, diags);
+}
+
+int validate_revision_opts(struct revision *rev, const struct parse_limits *limits, bool expand_all,
+			   struct desired **ret, struct diag_list *diags)
+{
 	struct vctx v = { .rev = rev, .a = &rev->arena, .diags = diags };
-	struct doc_file **files;
+	bool settings_seen = false;
 
 	v.d = arena_calloc(&rev->arena, 1, sizeof(*v.d));
-	files = xcalloc(rev->nfiles ? rev->nfiles : 1, sizeof(*files));
 
-	/* parse every YAML file; files with errors contribute nothing */
+	/*
+	 * One file at a time: its parse tree lives in a scratch arena freed once
+	 * its documents are in the model (which keeps only strings, allocated in
+	 * the revision's arena). Files with a parse error contribute nothing.
+	 * Settings first: raw.lxc permission, default profiles and groups depend on it.
+	 */
 	for (size_t i = 0; i < rev->nfiles; i++) {
 		const struct repo_file *f = &rev->files[i];
-		if (!revision_is_yaml(f->path) || !f->data)
+		struct doc_file *df = NULL;
+		struct arena scratch;
+		int perr;
+
+		if (!is_settings_file(f->path) || !f->data)
 			continue;
-		v.errors +=
-			parse_yaml(&rev->arena, f->path, f->data, f->len, limits, &files[i], diags);
-	}
-	/* settings first: raw.lxc permission, default profiles and groups depend on it */
-	for (size_t i = 0; i < rev->nfiles; i++) {
-		if (!files[i] || !is_settings_file(rev->files[i].path))
-			continue;
-		if (files[i]->ndocs > 1)
-			err_at(&v, &files[i]->docs[1]->mark, NULL,
-			       "lxops.yaml must hold a single document");
-		if (files[i]->ndocs && !doc_is_null(files[i]->docs[0])) {
-			if (want_kind(&v, files[i]->docs[0], NODE_MAP, "lxops.yaml", NULL))
-				parse_settings(&v, files[i]->docs[0], rev->files[i].path);
-		}
-		if (v.d->settings.present && i + 1 < rev->nfiles && files[i + 1] &&
-		    is_settings_file(rev->files[i + 1].path))
-			err_at(&v, &(struct mark){ rev->files[i + 1].path, 0, 0 }, NULL,
+		if (settings_seen) {
+			err_at(&v, &(struct mark){ f->path, 0, 0 }, NULL,
 			       "both lxops.yaml and lxops.yml exist; keep one");
-		break;
-	}
-	for (size_t i = 0; i < rev->nfiles; i++) {
-		if (!files[i] || is_settings_file(rev->files[i].path))
 			continue;
-		for (size_t j = 0; j < files[i]->ndocs; j++)
-			parse_document(&v, files[i]->docs[j], rev->files[i].path);
+		}
+		settings_seen = true;
+		arena_init(&scratch);
+		perr = parse_yaml_split(&scratch, &rev->arena, f->path, f->data, f->len, limits,
+					&df, diags);
+		v.errors += perr;
+		if (!perr && df->ndocs > 1)
+			err_at(&v, &df->docs[1]->mark, NULL,
+			       "lxops.yaml must hold a single document");
+		if (!perr && df->ndocs && !doc_is_null(df->docs[0]) &&
+		    want_kind(&v, df->docs[0], NODE_MAP, "lxops.yaml", NULL))
+			parse_settings(&v, df->docs[0], f->path);
+		arena_free(&scratch);
 	}
-	free(files);
+	parse_all_files(&v, limits);
 
 	/* sort, drop duplicates, move into the arena (an empty vec has v == NULL: no qsort) */
 	if (v.containers.n > 1)
@@ -1719,8 +1851,8 @@ int validate_revision(struct revision *rev, const struct parse_limits *limits, s
 	DEDUP(&v, v.containers.v, v.containers.n, name, "container");
 	DEDUP(&v, v.profiles.v, v.profiles.n, name, "profile");
 	DEDUP(&v, v.images.v, v.images.n, alias, "image");
-	v.d->containers =
-		arena_memdup(v.a, v.containers.v, v.containers.n * sizeof(*v.containers.v));
+	/* the vector's own buffer becomes the arena's: no second copy of 100,000 containers */
+	v.d->containers = arena_adopt(v.a, TAKE_PTR(v.containers.v));
 	v.d->ncontainers = v.containers.n;
 	v.d->profiles = arena_memdup(v.a, v.profiles.v, v.profiles.n * sizeof(*v.profiles.v));
 	v.d->nprofiles = v.profiles.n;
@@ -1732,9 +1864,31 @@ int validate_revision(struct revision *rev, const struct parse_limits *limits, s
 
 	check_references(&v);
 	if (v.errors == 0) {
-		expand_desired(v.d, v.a);
-		for (size_t i = 0; i < v.d->ncontainers; i++)
-			check_expanded(&v, &v.d->containers[i]);
+		struct arena scratch;
+
+		/*
+		 * Lazily: each container's devices are expanded in a scratch arena just
+		 * for the checks, then forgotten; expand_container() redoes it for the
+		 * containers a host acts on (a 100,000-container repository keeps none).
+		 */
+		arena_init(&scratch);
+		for (size_t i = 0; i < v.d->ncontainers; i++) {
+			struct container *c = &v.d->containers[i];
+			if (expand_all) {
+				expand_container(v.d, c, v.a);
+				check_expanded(&v, c);
+				continue;
+			}
+			expand_devices(v.d, c, &scratch);
+			check_expanded(&v, c);
+			memset(&c->eff_devices, 0, sizeof(c->eff_devices));
+			memset(&c->eff_profiles, 0, sizeof(c->eff_profiles));
+			if (scratch.used_bytes > 4 * 1024 * 1024) {
+				arena_free(&scratch);
+				arena_init(&scratch);
+			}
+		}
+		arena_free(&scratch);
 	}
 	diag_sort(diags);
 	*ret = v.d;

@@ -25,6 +25,14 @@
 int validate_revision(struct revision *rev, const struct parse_limits *limits, struct desired **ret,
 		      struct diag_list *diags);
 
+/*
+ * As validate_revision, but with expand_all false only each container's devices
+ * are expanded (all that validation needs); callers expand_container() the
+ * containers they act on. Same diagnostics either way.
+ */
+int validate_revision_opts(struct revision *rev, const struct parse_limits *limits, bool expand_all,
+			   struct desired **ret, struct diag_list *diags);
+
 /* Name rule of DESIGN §1: 1-63 letters, digits, '-'; not starting with a digit or '-',
  * not ending with '-'. */
 bool validate_name(const char *name);

@@ -15,15 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "planfile.h"
 #include "session.h"
 #include "util/log.h"
 #include "util/mem.h"
 
 static const char usage[] =
-	"usage: lxops apply [--prune] [--adopt] [--allow-empty] [--target NAME]... [--wait "
-	"SECONDS]\n"
+	"usage: lxops apply [--prune] [--adopt] [--allow-empty] [--target NAME]... [--wait S]\n"
+	"       lxops apply PLANFILE\n"
 	"\n"
 	"Make the host match the revision: create, update (live or with a restart),\n"
 	"start, stop, freeze and (with --prune) delete containers; record everything.";
@@ -67,7 +69,7 @@ static void on_signal(int sig)
 
 static int64_t now_seconds(void)
 {
-	return (int64_t)time(NULL);
+	return cmd_now();
 }
 
 static int on_opt(int id, const char *arg, void *data)
@@ -151,30 +153,48 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	int64_t rev_id = 0;
 	int i, r, code = EXIT_FAIL;
 	const char *outcome;
+	struct planfile pf = { 0 };
+	bool have_planfile = false;
 
 	i = cmd_parse(argc, argv, usage, options, g, on_opt, &a);
 	if (i < 0) {
 		free(a.targets);
 		return i == -2 ? EXIT_OK : EXIT_FAIL;
 	}
-	if (i < argc) {
-		log_error("apply takes no operands ('%s')", argv[i]);
+	if (i + 1 < argc) {
+		log_error("apply takes at most one operand, a plan file ('%s')", argv[i + 1]);
 		free(a.targets);
 		return EXIT_FAIL;
 	}
+	if (i < argc) {
+		/* a saved plan: its commit and options, nothing else */
+		if (a.targets || a.prune || a.adopt || a.allow_empty) {
+			log_error("a plan file carries its own options; give none with it");
+			free(a.targets);
+			return EXIT_FAIL;
+		}
+		if (planfile_read(argv[i], &pf, &err) < 0) {
+			log_error("%s", err.msg);
+			return EXIT_FAIL;
+		}
+		have_planfile = true;
+	}
 	so.repo = g->repo;
-	so.ref = g->ref;
+	so.ref = have_planfile ? pf.commit : g->ref;
 	so.lxcpath = g->lxcpath;
 	so.state = g->state;
+	so.trust.allowed_signers = g->allowed_signers;
+	so.trust.gpg_keyring = g->gpg_keyring;
 	so.host_name = g->host;
 	so.need_lock = !a.dry_run;
 	so.create_state = !a.dry_run;
 	so.lock_who = "apply";
 	so.lock_wait_ms = a.wait_ms;
-	so.diff.targets = a.targets;
-	so.diff.prune = a.prune;
-	so.diff.adopt = a.adopt;
-	so.diff.allow_empty = a.allow_empty;
+	so.diff.targets = have_planfile ? (const char *const *)pf.targets : a.targets;
+	so.diff.prune = have_planfile ? pf.prune : a.prune;
+	so.diff.adopt = have_planfile ? pf.adopt : a.adopt;
+	so.diff.allow_empty = have_planfile ? pf.allow_empty : a.allow_empty;
+	so.diff.now = now_seconds();
 	diag_list_init(&diags);
 	ro.format = FORMAT_TEXT;
 	ro.color = cmd_color(g, stdout);
@@ -200,6 +220,10 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 				    0)
 				log_error("%s", err.msg);
 		}
+		goto out;
+	}
+	if (have_planfile && planfile_check(&pf, &s, &err) < 0) {
+		log_error("refusing plan file '%s': %s", argv[argc - 1], err.msg);
 		goto out;
 	}
 	s.plan.show_secrets = a.secrets;
@@ -234,6 +258,11 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	ctx.color = ro.color;
 	ctx.stop_timeout = 10;
 	ctx.interrupted = (volatile int *)&interrupted;
+	ctx.src = s.l.src;
+	ctx.rev = s.l.rev;
+	ctx.desired = s.l.desired;
+	ctx.prune = a.prune || s.l.desired->settings.prune;
+	ctx.progress = !g->quiet && isatty(STDERR_FILENO);
 	if (!g->quiet && s.plan.nsteps)
 		printf("\napplying %zu step%s:\n", s.plan.nsteps, s.plan.nsteps == 1 ? "" : "s");
 	r = apply_plan(&ctx, &s.plan, &res, &err);
@@ -258,6 +287,7 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	}
 	code = !strcmp(outcome, "success") ? EXIT_OK : EXIT_FAIL;
 out:
+	planfile_release(&pf);
 	session_close(&s);
 	diag_list_release(&diags);
 	free(a.targets);

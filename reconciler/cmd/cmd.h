@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "render.h"
@@ -24,6 +25,8 @@ struct global_opts {
 	const char *lxcpath;
 	const char *state;
 	const char *host;
+	const char *allowed_signers; /* trust: OpenSSH allowed_signers file */
+	const char *gpg_keyring;     /* trust: OpenPGP keyring for gpgv */
 	int color; /* -1 auto, 0 never, 1 always */
 	int verbose;
 	bool quiet;
@@ -38,6 +41,8 @@ enum {
 	OPT_HOST,
 	OPT_COLOR,
 	OPT_HELP,
+	OPT_ALLOWED_SIGNERS,
+	OPT_GPG_KEYRING,
 	OPT_CMD_BASE = 2000,
 };
 
@@ -67,6 +72,8 @@ int cmd_parse(int argc, char **argv, const char *usage, const struct cmd_option 
 void cmd_print_help(FILE *f, const char *usage, const struct cmd_option *opts);
 /* Whether to colour output to f under g->color. */
 bool cmd_color(const struct global_opts *g, FILE *f);
+/* Now (UTC seconds), or LXOPS_NOW when set (a testing aid); -1 when LXOPS_NOW is invalid. */
+int64_t cmd_now(void);
 
 int cmd_validate(int argc, char **argv, struct global_opts *g);
 int cmd_schema(int argc, char **argv, struct global_opts *g);
@@ -74,5 +81,8 @@ int cmd_plan(int argc, char **argv, struct global_opts *g);
 int cmd_apply(int argc, char **argv, struct global_opts *g);
 int cmd_status(int argc, char **argv, struct global_opts *g);
 int cmd_history(int argc, char **argv, struct global_opts *g);
+int cmd_export(int argc, char **argv, struct global_opts *g);
+int cmd_restore(int argc, char **argv, struct global_opts *g);
+int cmd_watch(int argc, char **argv, struct global_opts *g);
 
 #endif

@@ -126,6 +126,7 @@ int cmd_history(int argc, char **argv, struct global_opts *g)
 						  s_or_null(rows[k].message)));
 			render_json_dump(stdout, arr);
 		} else if (r >= 0) {
+			printf("revisions applied on host %s, newest first:\n", host);
 			for (size_t k = 0; k < n; k++) {
 				char t[32];
 				fmt_time(rows[k].started_at, t, sizeof(t));
@@ -158,6 +159,8 @@ int cmd_history(int argc, char **argv, struct global_opts *g)
 						       s_or_null(ev[k].commit)));
 			render_json_dump(stdout, arr);
 		} else if (r >= 0) {
+			printf("events on host %s%s%s, newest first:\n", host, name ? " for " : "",
+			       name ? name : "");
 			for (size_t k = 0; k < n; k++) {
 				char t[32];
 				fmt_time(ev[k].time, t, sizeof(t));

@@ -4,8 +4,10 @@
  * command's own, with help generated from the same table (git's
  * parse-options idea, on plain getopt).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -19,6 +21,10 @@ static const struct cmd_option global_options[] = {
 	{ "state", required_argument, OPT_STATE, "FILE", "state database" },
 	{ "host", required_argument, OPT_HOST, "NAME", "this host's name (default: hostname)" },
 	{ "color", required_argument, OPT_COLOR, "WHEN", "auto, always or never" },
+	{ "allowed-signers", required_argument, OPT_ALLOWED_SIGNERS, "FILE",
+	  "apply only commits signed by an SSH key listed here" },
+	{ "gpg-keyring", required_argument, OPT_GPG_KEYRING, "FILE",
+	  "apply only commits signed by an OpenPGP key in this keyring" },
 	{ "verbose", no_argument, 'v', NULL, "more output" },
 	{ "quiet", no_argument, 'q', NULL, "errors only" },
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
@@ -47,6 +53,10 @@ void cmd_print_help(FILE *f, const char *usage, const struct cmd_option *opts)
 	}
 	fputs("\nglobal options:\n", f);
 	print_table(f, global_options);
+	fputs("\nenvironment:\n"
+	      "  LXOPS_NOW=SECONDS            use this time (UTC seconds since the epoch) for\n"
+	      "                               snapshot schedules and expiry (a testing aid)\n",
+	      f);
 }
 
 bool cmd_color(const struct global_opts *g, FILE *f)
@@ -94,6 +104,12 @@ int cmd_parse(int argc, char **argv, const char *usage, const struct cmd_option 
 		case OPT_HOST:
 			g->host = optarg;
 			break;
+		case OPT_ALLOWED_SIGNERS:
+			g->allowed_signers = optarg;
+			break;
+		case OPT_GPG_KEYRING:
+			g->gpg_keyring = optarg;
+			break;
 		case OPT_COLOR:
 			if (!strcmp(optarg, "auto"))
 				g->color = -1;
@@ -130,5 +146,30 @@ int cmd_parse(int argc, char **argv, const char *usage, const struct cmd_option 
 		}
 	}
 	log_setup(g->quiet ? LOG_LVL_ERROR : g->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO, 0, 0);
+	if (getenv("LXOPS_NOW") && cmd_now() < 0) {
+		log_error("invalid LXOPS_NOW '%s' (seconds since the epoch, UTC)",
+			  getenv("LXOPS_NOW"));
+		return -1;
+	}
 	return optind;
+}
+
+/*
+ * The clock of plan/apply/restore (snapshot schedules, expiry, records):
+ * LXOPS_NOW, a testing aid documented in --help, stands in for it. Read
+ * here only; the pipeline gets the time as data. -1 when LXOPS_NOW is invalid.
+ */
+int64_t cmd_now(void)
+{
+	const char *s = getenv("LXOPS_NOW");
+	char *end;
+	long long v;
+
+	if (!s)
+		return (int64_t)time(NULL);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0)
+		return -1;
+	return (int64_t)v;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "planfile.h"
 #include "session.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -28,6 +29,8 @@ enum {
 	OPT_ADOPT,
 	OPT_ALLOW_EMPTY,
 	OPT_SECRETS,
+	OPT_AGAINST,
+	OPT_OUT,
 };
 
 static const struct cmd_option options[] = {
@@ -42,12 +45,17 @@ static const struct cmd_option options[] = {
 	{ "adopt", no_argument, OPT_ADOPT, NULL, "plan adoption of existing declared containers" },
 	{ "allow-empty", no_argument, OPT_ALLOW_EMPTY, NULL, "allow pruning every container" },
 	{ "show-secrets", no_argument, OPT_SECRETS, NULL, "show environment.* values" },
+	{ "against", required_argument, OPT_AGAINST, "FILE",
+	  "plan against a saved 'lxops status --json' instead of this host (no root, no state)" },
+	{ "out", required_argument, OPT_OUT, "FILE",
+	  "also save the plan, for 'lxops apply FILE' (refused if the host changes meanwhile)" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
 struct plan_args {
 	enum render_format fmt;
 	bool detailed, no_refresh, prune, adopt, allow_empty, secrets;
+	const char *against, *out;
 	const char **targets;
 	size_t ntargets;
 };
@@ -92,6 +100,12 @@ static int on_opt(int id, const char *arg, void *data)
 	case OPT_SECRETS:
 		a->secrets = true;
 		break;
+	case OPT_AGAINST:
+		a->against = arg;
+		break;
+	case OPT_OUT:
+		a->out = arg;
+		break;
 	}
 	return 0;
 }
@@ -120,8 +134,11 @@ int cmd_plan(int argc, char **argv, struct global_opts *g)
 	so.ref = g->ref;
 	so.lxcpath = g->lxcpath;
 	so.state = g->state;
+	so.trust.allowed_signers = g->allowed_signers;
+	so.trust.gpg_keyring = g->gpg_keyring;
 	so.host_name = g->host;
 	so.no_refresh = a.no_refresh;
+	so.against = a.against;
 	so.diff.targets = a.targets;
 	so.diff.adopt = a.adopt;
 	so.diff.allow_empty = a.allow_empty;
@@ -130,6 +147,7 @@ int cmd_plan(int argc, char **argv, struct global_opts *g)
 	ro.color = cmd_color(g, stdout);
 
 	so.diff.prune = a.prune;
+	so.diff.now = cmd_now();
 	r = session_open(&s, &so, &diags, &err);
 	if (r < 0) {
 		log_error("%s", err.msg);
@@ -145,6 +163,11 @@ int cmd_plan(int argc, char **argv, struct global_opts *g)
 	} else {
 		s.plan.show_secrets = a.secrets;
 		render_plan(stdout, &s.plan, &ro);
+		if (a.out && planfile_write(a.out, &s, &so, g->ref, &err) < 0) {
+			log_error("%s", err.msg);
+			code = EXIT_FAIL;
+			goto done;
+		}
 		if (s.plan.cs.nerror || s.plan.cs.refuse_empty)
 			code = EXIT_FAIL;
 		else if (a.detailed && plan_has_changes(&s.plan))
@@ -152,6 +175,7 @@ int cmd_plan(int argc, char **argv, struct global_opts *g)
 		else
 			code = EXIT_OK;
 	}
+done:
 	session_close(&s);
 	diag_list_release(&diags);
 	free(a.targets);

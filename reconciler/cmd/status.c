@@ -5,7 +5,9 @@
  * a document that also carries the host's facts, what lxops recorded and
  * what it observed: `lxops plan --against` plans from it without the host.
  */
+#include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,6 +62,63 @@ static void fmt_time(int64_t t, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%d %H:%M:%SZ", &tm);
 }
 
+/*
+ * What `lxops watch` recorded in the state's meta keys (watch.c), with
+ * "running" from its pid; NULL when no watch ever ran on this state.
+ */
+static json_t *watch_json(struct state *st)
+{
+	static const char *const keys[] = {
+		"repo",	   "ref",     "pid",	    "started_at", "stopped_at", "seen",
+		"seen_at", "applied", "applied_at", "error",	  "error_at",	"next",
+	};
+	json_t *o = NULL;
+	long pid = 0;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		struct lx_err err = LX_ERR_INIT;
+		char key[32], *v = NULL;
+		snprintf(key, sizeof(key), "watch.%s", keys[i]);
+		if (state_meta_get(st, key, &v, &err) < 0 || !v)
+			continue;
+		if (!o)
+			o = json_object();
+		if (!strcmp(keys[i], "pid"))
+			pid = strtol(v, NULL, 10);
+		json_object_set_new(o, keys[i], json_string(v));
+		free(v);
+	}
+	if (o)
+		json_object_set_new(
+			o, "running",
+			json_boolean(pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)));
+	return o;
+}
+
+static void print_watch(json_t *w)
+{
+	const char *v;
+
+#define W(k) json_string_value(json_object_get(w, k))
+	if (json_is_true(json_object_get(w, "running")))
+		printf("watch:     running (pid %s), following %s of %s\n", W("pid"),
+		       W("ref") ? W("ref") : "?", W("repo") ? W("repo") : "?");
+	else
+		printf("watch:     not running%s%s%s, followed %s of %s\n",
+		       W("stopped_at") ? " (stopped at " : "",
+		       W("stopped_at") ? W("stopped_at") : "", W("stopped_at") ? ")" : "",
+		       W("ref") ? W("ref") : "?", W("repo") ? W("repo") : "?");
+	if ((v = W("seen")))
+		printf("  seen:    %.12s at %s\n", v, W("seen_at") ? W("seen_at") : "?");
+	if ((v = W("applied")))
+		printf("  applied: %.12s at %s\n", v, W("applied_at") ? W("applied_at") : "?");
+	if ((v = W("error")))
+		printf("  error:   %s (since %s)\n", v, W("error_at") ? W("error_at") : "?");
+	if ((v = W("next")))
+		printf("  next:    %s\n", v);
+#undef W
+}
+
 int cmd_status(int argc, char **argv, struct global_opts *g)
 {
 	bool json = false, have_repo;
@@ -103,7 +162,10 @@ int cmd_status(int argc, char **argv, struct global_opts *g)
 			memset(&last, 0, sizeof(last));
 	}
 	if (json) {
-		render_json_dump(stdout, statusfile_build(&s, have_repo, &last));
+		json_t *doc = statusfile_build(&s, have_repo, &last),
+		       *w = s.st ? watch_json(s.st) : NULL;
+		json_object_set_new(doc, "watch", w ? w : json_null());
+		render_json_dump(stdout, doc);
 		code = EXIT_OK;
 		goto out;
 	}
@@ -120,6 +182,12 @@ int cmd_status(int argc, char **argv, struct global_opts *g)
 		if (have_repo)
 			printf("repo:      %.12s \"%s\" (%s)\n", s.l.rev->commit,
 			       s.l.rev->subject ? s.l.rev->subject : "", g->ref);
+		if (s.st) {
+			json_t *w = watch_json(s.st);
+			if (w)
+				print_watch(w);
+			json_decref(w);
+		}
 	}
 	printf("\n%-24s %-10s %-9s %-13s %s\n", "CONTAINER", "SYNC", "STATE", "COMMIT",
 	       "LAST ERROR");

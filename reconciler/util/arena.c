@@ -25,6 +25,17 @@ void arena_init(struct arena *a)
 {
 	a->head = NULL;
 	a->used_bytes = 0;
+	a->adopted = NULL;
+	a->nadopted = a->cap_adopted = 0;
+}
+
+void *arena_adopt(struct arena *a, void *p)
+{
+	if (!p)
+		return p;
+	a->adopted = xgrow(a->adopted, &a->cap_adopted, a->nadopted + 1, sizeof(*a->adopted));
+	a->adopted[a->nadopted++] = p;
+	return p;
 }
 
 void arena_free(struct arena *a)
@@ -36,6 +47,9 @@ void arena_free(struct arena *a)
 		free(b);
 		b = next;
 	}
+	for (size_t i = 0; i < a->nadopted; i++)
+		free(a->adopted[i]);
+	free(a->adopted);
 	arena_init(a);
 }
 
@@ -49,14 +63,13 @@ static struct arena_block *block_new(size_t size)
 	return b;
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+/* n bytes aligned to align (a power of two <= ALIGN), not zeroed. */
+static void *alloc_raw(struct arena *a, size_t n, size_t align)
 {
 	struct arena_block *b = a->head;
-	size_t need = (n + ALIGN - 1) & ~(ALIGN - 1);
+	size_t start, need = n ? n : 1;
 	void *p;
 
-	if (need == 0)
-		need = ALIGN;
 	if (need > BLOCK_SIZE / 4) {
 		/* big object: own block, linked behind the current one */
 		struct arena_block *big = block_new(need);
@@ -68,18 +81,26 @@ void *arena_alloc(struct arena *a, size_t n)
 		}
 		big->used = need;
 		a->used_bytes += need;
-		memset(big->data, 0, need);
 		return big->data;
 	}
-	if (!b || b->size - b->used < need) {
+	start = b ? (b->used + align - 1) & ~(align - 1) : 0;
+	if (!b || start + need > b->size) {
 		b = block_new(BLOCK_SIZE);
 		b->next = a->head;
 		a->head = b;
+		start = 0;
 	}
-	p = b->data + b->used;
-	b->used += need;
+	p = b->data + start;
+	b->used = start + need;
 	a->used_bytes += need;
-	memset(p, 0, need);
+	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	void *p = alloc_raw(a, n, ALIGN);
+
+	memset(p, 0, n ? n : 1);
 	return p;
 }
 
@@ -92,7 +113,8 @@ void *arena_calloc(struct arena *a, size_t nmemb, size_t size)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	/* text needs neither zeroing nor alignment: pack it */
+	char *p = alloc_raw(a, n + 1, 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
@@ -105,7 +127,7 @@ char *arena_strdup(struct arena *a, const char *s)
 
 void *arena_memdup(struct arena *a, const void *src, size_t n)
 {
-	void *p = arena_alloc(a, n);
+	void *p = alloc_raw(a, n, ALIGN);
 	if (n)
 		memcpy(p, src, n);
 	return p;
@@ -136,4 +158,26 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	p = arena_vprintf(a, fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+void arena_merge(struct arena *dst, struct arena *src)
+{
+	struct arena_block *tail = src->head;
+
+	if (tail) {
+		/* src's blocks go behind dst's current block, which keeps filling */
+		while (tail->next)
+			tail = tail->next;
+		if (dst->head) {
+			tail->next = dst->head->next;
+			dst->head->next = src->head;
+		} else {
+			dst->head = src->head;
+		}
+	}
+	for (size_t i = 0; i < src->nadopted; i++)
+		arena_adopt(dst, src->adopted[i]);
+	free(src->adopted);
+	dst->used_bytes += src->used_bytes;
+	arena_init(src);
 }

@@ -16,6 +16,8 @@ struct arena_block;
 
 struct arena {
 	struct arena_block *head;
+	void **adopted; /* malloc'd blocks freed with the arena */
+	size_t nadopted, cap_adopted;
 	size_t used_bytes; /* total handed out, for budgets and benchmarks */
 };
 
@@ -29,6 +31,10 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+/* Moves everything src owns into dst (src is left empty and may be dropped). */
+void arena_merge(struct arena *dst, struct arena *src);
+/* Hands a malloc'd block to the arena: it is freed by arena_free(). Returns p. */
+void *arena_adopt(struct arena *a, void *p);
 /* Copy n items of size sz from src into the arena (src may be NULL when n == 0). */
 void *arena_memdup(struct arena *a, const void *src, size_t n);
 

@@ -122,6 +122,7 @@ fail() {
 
 assert_rc() { [[ $RC -eq $1 ]] || fail "exit $RC, expected $1"; }
 assert_out() { grep -qE -- "$1" <<<"$OUT" || fail "output lacks /$1/"; }
+assert_has() { grep -qF -- "$1" <<<"$OUT" || fail "output lacks '$1'"; }
 assert_not_out() { ! grep -qE -- "$1" <<<"$OUT" || fail "output has /$1/"; }
 assert_eq() { [[ $1 == "$2" ]] || fail "${3:-value}: '$1' != '$2'"; }
 

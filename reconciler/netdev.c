@@ -1,0 +1,523 @@
+/*
+ * netdev.c - ip, tc and bridge for lxops' nics (see netdev.h).
+ *
+ * Every command is a fork + exec with a fixed argv and environment; its
+ * stdout and stderr land in anonymous files read after it exits, so a big
+ * output can never block it. A command for a container's network runs in a
+ * child that first joins the namespace of the container's init (setns), as
+ * `nsenter -n` would, so the container needs no tools of its own.
+ *
+ * Shaping is made idempotent by construction: netdev_shape() looks at what
+ * is there, removes what should not be, and (re)writes the rest with
+ * `replace`, so running it twice changes nothing the second time.
+ * Reading it back (netdev_shaping) parses tc's text output; tc prints HTB
+ * rates rounded (1234567bit as 1234Kbit), which devices_rate_matches()
+ * tolerates.
+ */
+#include "netdev.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "util/fsutil.h"
+#include "util/mem.h"
+#include "util/strbuf.h"
+
+#define OUTPUT_MAX (4 * 1024 * 1024)
+#define SYS_NET	   "/sys/class/net"
+
+static char *fd_slurp(int fd)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return xstrdup("");
+	while (sb.len < OUTPUT_MAX) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		strbuf_add(&sb, buf, (size_t)n);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The command as one line, for messages. */
+static char *argv_text(const char *const *argv)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; argv[i]; i++) {
+		if (i)
+			strbuf_addc(&sb, ' ');
+		strbuf_adds(&sb, argv[i]);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* stderr's first lines, on one line. */
+static void squash(char *s)
+{
+	size_t n;
+
+	for (char *p = s; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		s[--n] = '\0';
+	if (n > 300)
+		s[300] = '\0';
+}
+
+int netdev_run(pid_t netns_pid, const char *const *argv, char **ret_out, struct lx_err *err)
+{
+	_cleanup_close_ int out = -1, errfd = -1, devnull = -1, ns = -1;
+	_cleanup_free_ char *cmd = argv_text(argv), *etext = NULL;
+	pid_t pid;
+	int status;
+
+	out = memfd_create("lxops-netdev-out", MFD_CLOEXEC);
+	errfd = memfd_create("lxops-netdev-err", MFD_CLOEXEC);
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (out < 0 || errfd < 0 || devnull < 0)
+		return lx_err_errno(err, -errno, "cannot run '%s'", cmd);
+	if (netns_pid > 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)netns_pid);
+		ns = open(path, O_RDONLY | O_CLOEXEC);
+		if (ns < 0)
+			return lx_err_errno(err, -errno, "cannot run '%s' in the network of pid %d",
+					    cmd, (int)netns_pid);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return lx_err_errno(err, -errno, "cannot run '%s': fork", cmd);
+	if (pid == 0) {
+		static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
+					     NULL };
+		if (ns >= 0 && setns(ns, CLONE_NEWNET) < 0)
+			_exit(125);
+		if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+			_exit(126);
+		execvpe(argv[0], (char *const *)argv, env);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return lx_err_errno(err, -errno, "cannot run '%s': waitpid", cmd);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (ret_out)
+			*ret_out = fd_slurp(out);
+		return 0;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 125)
+		return lx_err_set(err, -EIO, "'%s' failed: cannot enter the network of pid %d", cmd,
+				  (int)netns_pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return lx_err_set(err, -ENOENT, "'%s' failed: %s is not installed (iproute2)", cmd,
+				  argv[0]);
+	etext = fd_slurp(errfd);
+	squash(etext);
+	return lx_err_set(err, -EIO, "'%s' failed (exit %d): %s", cmd,
+			  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+			  *etext ? etext : "no message");
+}
+
+static int run(const char *const *argv, struct lx_err *err)
+{
+	return netdev_run(0, argv, NULL, err);
+}
+
+static int run_in(pid_t pid, const char *const *argv, struct lx_err *err)
+{
+	return netdev_run(pid, argv, NULL, err);
+}
+
+bool netdev_exists(const char *ifname)
+{
+	char path[128];
+
+	if (!*ifname || strchr(ifname, '/'))
+		return false;
+	snprintf(path, sizeof(path), SYS_NET "/%s", ifname);
+	return fs_exists(path);
+}
+
+static int cmp_iface(const void *a, const void *b)
+{
+	return strcmp(((const struct host_iface *)a)->name, ((const struct host_iface *)b)->name);
+}
+
+int netdev_list(struct arena *a, struct host_iface **ret, size_t *ret_n)
+{
+	DIR *d = opendir(SYS_NET);
+	struct dirent *e;
+	struct host_iface *v = NULL;
+	size_t n = 0, cap = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char path[300], line[16];
+		struct host_iface *it;
+
+		if (e->d_name[0] == '.')
+			continue;
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		it = &v[n++];
+		memset(it, 0, sizeof(*it));
+		it->name = arena_strdup(a, e->d_name);
+		snprintf(path, sizeof(path), SYS_NET "/%s/bridge", e->d_name);
+		it->bridge = fs_exists(path);
+		snprintf(path, sizeof(path), SYS_NET "/%s/bridge/vlan_filtering", e->d_name);
+		it->vlan_filtering =
+			it->bridge && fs_read_line(path, line, sizeof(line)) > 0 && line[0] == '1';
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_iface);
+	*ret = arena_memdup(a, v, n * sizeof(*v));
+	*ret_n = n;
+	free(v);
+	return 0;
+}
+
+int netdev_del(const char *ifname, struct lx_err *err)
+{
+	if (!netdev_exists(ifname))
+		return 0;
+	return run((const char *const[]){ "ip", "link", "del", "dev", ifname, NULL }, err);
+}
+
+int netdev_veth_add(const char *host_if, const char *peer, const char *bridge, unsigned vlan,
+		    unsigned mtu, const char *hwaddr, struct lx_err *err)
+{
+	char mtus[16], vids[16];
+	int r;
+
+	snprintf(mtus, sizeof(mtus), "%u", mtu);
+	r = netdev_del(host_if, err);
+	if (r >= 0)
+		r = netdev_del(peer, err);
+	if (r < 0)
+		return r;
+	if (mtu)
+		r = run((const char *const[]){ "ip", "link", "add", host_if, "mtu", mtus, "type",
+					       "veth", "peer", "name", peer, "mtu", mtus, NULL },
+			err);
+	else
+		r = run((const char *const[]){ "ip", "link", "add", host_if, "type", "veth", "peer",
+					       "name", peer, NULL },
+			err);
+	if (r < 0)
+		return r;
+	if (hwaddr)
+		r = run((const char *const[]){ "ip", "link", "set", "dev", peer, "address", hwaddr,
+					       NULL },
+			err);
+	if (r >= 0 && bridge)
+		r = run((const char *const[]){ "ip", "link", "set", "dev", host_if, "master",
+					       bridge, NULL },
+			err);
+	if (r >= 0 && bridge && vlan) {
+		snprintf(vids, sizeof(vids), "%u", vlan);
+		r = run((const char *const[]){ "bridge", "vlan", "add", "dev", host_if, "vid", vids,
+					       "pvid", "untagged", NULL },
+			err);
+	}
+	if (r >= 0)
+		r = run((const char *const[]){ "ip", "link", "set", "dev", host_if, "up", NULL },
+			err);
+	if (r < 0) {
+		struct lx_err e2 = LX_ERR_INIT;
+		netdev_del(host_if, &e2);
+	}
+	return r;
+}
+
+int netdev_macvlan_add(const char *name, const char *parent, unsigned mtu, const char *hwaddr,
+		       struct lx_err *err)
+{
+	char mtus[16];
+	int r;
+
+	r = netdev_del(name, err);
+	if (r < 0)
+		return r;
+	r = run((const char *const[]){ "ip", "link", "add", "link", parent, "name", name, "type",
+				       "macvlan", "mode", "bridge", NULL },
+		err);
+	if (r >= 0 && mtu) {
+		snprintf(mtus, sizeof(mtus), "%u", mtu);
+		r = run((const char *const[]){ "ip", "link", "set", "dev", name, "mtu", mtus,
+					       NULL },
+			err);
+	}
+	if (r >= 0 && hwaddr)
+		r = run((const char *const[]){ "ip", "link", "set", "dev", name, "address", hwaddr,
+					       NULL },
+			err);
+	if (r < 0) {
+		struct lx_err e2 = LX_ERR_INIT;
+		netdev_del(name, &e2);
+	}
+	return r;
+}
+
+int netdev_configure(pid_t pid, const char *ifname, unsigned mtu, const char *hwaddr,
+		     const char *ipv4, const char *gw4, const char *ipv6, const char *gw6,
+		     struct lx_err *err)
+{
+	char mtus[16];
+	int r = 0;
+
+	if (mtu) {
+		snprintf(mtus, sizeof(mtus), "%u", mtu);
+		r = run_in(pid,
+			   (const char *const[]){ "ip", "link", "set", "dev", ifname, "mtu", mtus,
+						  NULL },
+			   err);
+	}
+	if (r >= 0 && hwaddr)
+		r = run_in(pid,
+			   (const char *const[]){ "ip", "link", "set", "dev", ifname, "address",
+						  hwaddr, NULL },
+			   err);
+	if (r >= 0)
+		r = run_in(pid,
+			   (const char *const[]){ "ip", "link", "set", "dev", ifname, "up", NULL },
+			   err);
+	if (r >= 0 && ipv4)
+		r = run_in(pid,
+			   (const char *const[]){ "ip", "-4", "addr", "replace", ipv4, "dev",
+						  ifname, NULL },
+			   err);
+	if (r >= 0 && gw4)
+		r = run_in(pid,
+			   (const char *const[]){ "ip", "-4", "route", "replace", "default", "via",
+						  gw4, "dev", ifname, NULL },
+			   err);
+	if (r >= 0 && ipv6)
+		r = run_in(pid,
+			   (const char *const[]){ "ip", "-6", "addr", "replace", ipv6, "dev",
+						  ifname, NULL },
+			   err);
+	if (r >= 0 && gw6)
+		r = run_in(pid,
+			   (const char *const[]){ "ip", "-6", "route", "replace", "default", "via",
+						  gw6, "dev", ifname, NULL },
+			   err);
+	return r;
+}
+
+/* ---- shaping ---- */
+
+/*
+ * Does qdisc text hold "qdisc KIND HANDLE dev IFNAME POS..." (POS "root" or
+ * "parent")? `tc qdisc show dev X` leaves "dev X" out: such lines are X's.
+ */
+static bool has_qdisc(const char *text, const char *kind, const char *ifname, const char *pos)
+{
+	const char *p = text;
+
+	while (p && *p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char line[512], k[32], h[32], dev[64], where[32];
+
+		if (n < sizeof(line)) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			if (sscanf(line, "qdisc %31s %31s dev %63s %31s", k, h, dev, where) == 4) {
+				if (!strcmp(k, kind) && !strcmp(dev, ifname) && !strcmp(where, pos))
+					return true;
+			} else if (sscanf(line, "qdisc %31s %31s %31s", k, h, where) == 3 &&
+				   !strcmp(k, kind) && !strcmp(where, pos)) {
+				return true;
+			}
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+static char *qdisc_text(const char *ifname)
+{
+	char *out = NULL;
+	struct lx_err e = LX_ERR_INIT;
+
+	if (netdev_run(0, (const char *const[]){ "tc", "qdisc", "show", "dev", ifname, NULL }, &out,
+		       &e) < 0)
+		return xstrdup("");
+	return out;
+}
+
+/* HTB root 1: with one class 1:10 at rate; an HTB root already there is kept (tc
+ * cannot "replace" a qdisc with itself: "Change operation not supported"). */
+static int htb_set(const char *ifname, uint64_t rate, struct lx_err *err)
+{
+	_cleanup_free_ char *q = qdisc_text(ifname);
+	char r[32];
+	int rc = 0;
+
+	snprintf(r, sizeof(r), "%" PRIu64 "bit", rate);
+	if (!has_qdisc(q, "htb", ifname, "root"))
+		rc = run((const char *const[]){ "tc", "qdisc", "replace", "dev", ifname, "root",
+						"handle", "1:", "htb", "default", "10", NULL },
+			 err);
+	if (rc >= 0)
+		rc = run((const char *const[]){ "tc", "class", "replace", "dev", ifname, "parent",
+						"1:", "classid", "1:10", "htb", "rate", r, NULL },
+			 err);
+	return rc;
+}
+
+int netdev_shape(const char *host_if, const char *ifb, uint64_t ingress, uint64_t egress,
+		 struct lx_err *err)
+{
+	_cleanup_free_ char *q = NULL;
+	int r = 0;
+
+	if (!netdev_exists(host_if))
+		return lx_err_set(err, -ENOENT,
+				  "cannot shape '%s': the link does not exist (is the container "
+				  "running?)",
+				  host_if);
+	q = qdisc_text(host_if);
+	/* to the container: HTB on the host end's transmit side */
+	if (ingress)
+		r = htb_set(host_if, ingress, err);
+	else if (has_qdisc(q, "htb", host_if, "root"))
+		r = run((const char *const[]){ "tc", "qdisc", "del", "dev", host_if, "root", NULL },
+			err);
+	if (r < 0)
+		return r;
+	/* from the container: redirect what the host end receives to an ifb, shape there */
+	if (has_qdisc(q, "ingress", host_if, "parent")) {
+		r = run((const char *const[]){ "tc", "qdisc", "del", "dev", host_if, "ingress",
+					       NULL },
+			err);
+		if (r < 0)
+			return r;
+	}
+	if (!egress)
+		return ifb ? netdev_del(ifb, err) : 0;
+	if (!ifb)
+		return lx_err_set(err, -EINVAL, "cannot shape the egress of '%s': no ifb name",
+				  host_if);
+	if (!netdev_exists(ifb)) {
+		r = run((const char *const[]){ "ip", "link", "add", ifb, "type", "ifb", NULL },
+			err);
+		if (r < 0)
+			return r;
+	}
+	r = run((const char *const[]){ "ip", "link", "set", "dev", ifb, "up", NULL }, err);
+	if (r >= 0)
+		r = htb_set(ifb, egress, err);
+	if (r >= 0)
+		r = run((const char *const[]){ "tc", "qdisc", "add", "dev", host_if, "handle",
+					       "ffff:", "ingress", NULL },
+			err);
+	if (r >= 0)
+		r = run((const char *const[]){ "tc",	 "filter", "add",      "dev",	 host_if,
+					       "parent", "ffff:",  "protocol", "all",	 "prio",
+					       "1",	 "u32",	   "match",    "u32",	 "0",
+					       "0",	 "action", "mirred",   "egress", "redirect",
+					       "dev",	 ifb,	   NULL },
+			err);
+	return r;
+}
+
+void netdev_qdiscs_read(struct netdev_qdiscs *q)
+{
+	struct lx_err e = LX_ERR_INIT;
+
+	q->text = NULL;
+	if (netdev_run(0, (const char *const[]){ "tc", "qdisc", "show", NULL }, &q->text, &e) < 0)
+		q->text = NULL;
+}
+
+void netdev_qdiscs_release(struct netdev_qdiscs *q)
+{
+	free(q->text);
+	q->text = NULL;
+}
+
+/* The rate of HTB class 1:10 on ifname, 0 when none. */
+static uint64_t class_rate(const char *ifname)
+{
+	_cleanup_free_ char *out = NULL;
+	struct lx_err e = LX_ERR_INIT;
+	const char *p;
+	char word[64];
+	uint64_t v = 0;
+
+	if (netdev_run(0, (const char *const[]){ "tc", "class", "show", "dev", ifname, NULL }, &out,
+		       &e) < 0)
+		return 0;
+	p = strstr(out, "class htb 1:10 ");
+	if (!p)
+		return 0;
+	p = strstr(p, " rate ");
+	if (!p || sscanf(p, " rate %63s", word) != 1 || devices_parse_tc_rate(word, &v) < 0)
+		return 0;
+	return v;
+}
+
+/* The ifb the ingress filter of host_if redirects to, into buf; false when none. */
+static bool redirect_target(const char *host_if, char *buf, size_t size)
+{
+	_cleanup_free_ char *out = NULL;
+	struct lx_err e = LX_ERR_INIT;
+	const char *p, *end;
+
+	if (netdev_run(0,
+		       (const char *const[]){ "tc", "filter", "show", "dev", host_if, "parent",
+					      "ffff:", NULL },
+		       &out, &e) < 0)
+		return false;
+	p = strstr(out, "redirect to device ");
+	if (!p)
+		p = strstr(out, "Redirect to device ");
+	if (!p)
+		return false;
+	p += strlen("redirect to device ");
+	end = p + strcspn(p, ") \n");
+	if (end == p || (size_t)(end - p) >= size)
+		return false;
+	memcpy(buf, p, (size_t)(end - p));
+	buf[end - p] = '\0';
+	return true;
+}
+
+void netdev_shaping(const struct netdev_qdiscs *q, const char *host_if, uint64_t *ret_ingress,
+		    uint64_t *ret_egress)
+{
+	char ifb[64];
+
+	*ret_ingress = *ret_egress = 0;
+	if (!q->text)
+		return;
+	if (has_qdisc(q->text, "htb", host_if, "root"))
+		*ret_ingress = class_rate(host_if);
+	if (has_qdisc(q->text, "ingress", host_if, "parent") &&
+	    redirect_target(host_if, ifb, sizeof(ifb)) && netdev_exists(ifb))
+		*ret_egress = class_rate(ifb);
+}

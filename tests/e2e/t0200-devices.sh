@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Devices on real containers (issue 5): nic bridged/p2p/macvlan with a
+# static address, tc limits measured between the container and a network
+# namespace, read-only bind mounts, disk throttles, unix-char nodes under a
+# deny-all device policy, live hot-plug and unplug, drift, and a missing
+# bridge refused by plan. Witnesses: lxc-info, lxc-attach, lxc-cgroup, ip,
+# tc, ping and nc, the container's mountinfo.
+. "$(dirname "$0")/lib.sh"
+
+for tool in ip tc busybox; do
+	command -v "$tool" >/dev/null || { echo "Bail out! missing $tool"; exit 1; }
+done
+
+A=$(ct net) B=$(ct disk) C=$(ct nobr)
+BR=lxb$TOKEN NS=lxn$TOKEN
+NSIF=lxh$TOKEN MVP=lxm$TOKEN
+NET=10.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))
+SRC=$TRASH/src NODES=$TRASH/nodes
+
+# The test's network: a bridge, a namespace on it (10.x.y.1), a veth pair
+# whose end lxm... stands in for a macvlan parent (no dummy links here).
+make_bridge "$BR" || { echo "Bail out! cannot make a bridge"; exit 1; }
+make_netns "$NS" || { echo "Bail out! cannot make a netns"; exit 1; }
+ip link add "$NSIF" type veth peer name lxp$TOKEN netns "$NS" && _bridges+=("$NSIF")
+ip link set "$NSIF" master "$BR" up
+ip -n "$NS" addr add "$NET.1/24" dev lxp$TOKEN
+ip -n "$NS" link set lxp$TOKEN up
+ip -n "$NS" link set lo up
+ip link add "$MVP" type veth peer name lxq$TOKEN && _bridges+=("$MVP")
+ip link set "$MVP" up && ip link set lxq$TOKEN up
+
+mkdir -p "$SRC/ro" "$SRC/extra" "$NODES"
+echo hello >"$SRC/ro/hello"
+echo extra >"$SRC/extra/file"
+# a node of a device no rule allows (42 is the kernel's "demo" major: no driver)
+mknod "$NODES/n42" c 42 1 && chmod 666 "$NODES/n42"
+
+in_ct() { lxc-attach -P "$LXCPATH" -n "$1" -- sh -c "$2" 2>&1; }
+pair_of() { lxc-info -P "$LXCPATH" -n "$1" -c "lxc.net.$2.veth.pair" | sed 's/.*= *//'; }
+
+# ---- refused before anything is made ----
+
+put containers/$C.yaml <<EOF2
+source: {template: busybox}
+devices:
+  eth0: {type: nic, nictype: bridged, parent: lxz$TOKEN}
+EOF2
+commit "a nic on a bridge this host lacks"
+
+t "a missing parent bridge is a plan error, and apply creates nothing"
+lx plan
+assert_rc 1
+assert_out "bridge 'lxz$TOKEN' does not exist on this host"
+lx apply
+assert_rc 1
+ct_exists "$C" && fail "$C was created"
+git -C "$REPO" rm -q "containers/$C.yaml"
+
+# ---- every device type at create ----
+
+put containers/$A.yaml <<EOF2
+source: {template: busybox}
+devices:
+  lan: {type: nic, nictype: bridged, parent: $BR, name: lan0, ipv4.address: $NET.2/24,
+        limits.ingress: 8Mbit, limits.egress: 8Mbit}
+  mv: {type: nic, nictype: macvlan, parent: $MVP, name: mv0}
+  p2p: {type: nic, nictype: p2p, name: pp0}
+EOF2
+put containers/$B.yaml <<EOF2
+source: {template: busybox}
+devices:
+  ro: {type: disk, source: $SRC/ro, path: /mnt/ro, readonly: "true", limits.read: 1MB,
+       limits.write: 20iops}
+  nodes: {type: disk, source: $NODES, path: /mnt/nodes}
+  mynull: {type: unix-char, source: /dev/null, path: /dev/mynull}
+  probe: {type: unix-char, path: /dev/probe, major: "42", minor: "0"}
+EOF2
+commit "devices"
+
+t "apply creates containers with their devices"
+lx apply
+assert_rc 0
+assert_eq "$(ct_state "$A")" RUNNING "state of $A"
+assert_eq "$(ct_state "$B")" RUNNING "state of $B"
+H=$(pair_of "$A" 0) P2P=$(pair_of "$A" 2)
+[[ $H == veth* && ${#H} -le 15 ]] || fail "veth.pair of lan is '$H'"
+
+t "bridged nic: host end on the bridge, static address reachable by ping"
+ip -o link show master "$BR" | grep -q ": $H@" || fail "$H is not on $BR"
+out=$(in_ct "$A" "ip addr show lan0")
+grep -q "inet $NET.2/24" <<<"$out" || fail "lan0 lacks $NET.2: $out"
+ip netns exec "$NS" busybox ping -c 1 -W 2 "$NET.2" >/dev/null || fail "no ping reply from $NET.2"
+
+t "p2p and macvlan nics"
+ip link show "$P2P" >/dev/null 2>&1 || fail "p2p host end $P2P missing"
+ip -o link show "$P2P" | grep -q master && fail "p2p end is on a bridge"
+in_ct "$A" "ip link show pp0" | grep -q "pp0" || fail "pp0 missing inside"
+lxc-info -P "$LXCPATH" -n "$A" -c lxc.net.1.type | grep -q macvlan || fail "net.1 is not macvlan"
+in_ct "$A" "ip link show mv0" | grep -q "mv0@" || fail "mv0 missing inside"
+
+t "nic limits are tc htb on the host end and an ifb for egress"
+tc qdisc show dev "$H" | grep -q "qdisc htb 1: root" || fail "no htb on $H"
+tc class show dev "$H" | grep -q "rate 8Mbit" || fail "ingress class is not 8Mbit"
+IFB=$(tc filter show dev "$H" parent ffff: | sed -n 's/.*Redirect to device \([^)]*\)).*/\1/p')
+[[ -n $IFB ]] && _bridges+=("$IFB")
+[[ -n $IFB ]] || fail "no mirred redirect on $H"
+tc class show dev "$IFB" | grep -q "rate 8Mbit" || fail "egress class on $IFB is not 8Mbit"
+
+# rate in kbit/s of BYTES through nc: receiver started first, timed to its exit
+measure() { # direction(in|out) bytes
+	local t0 t1 pid
+	if [[ $1 == in ]]; then
+		lxc-attach -P "$LXCPATH" -n "$A" -- sh -c 'nc -l -p 5001 >/dev/null' &
+		pid=$!
+		wait_for "in_ct '$A' 'netstat -ltn' | grep -q ':5001 '" 5
+		t0=$(date +%s%N)
+		timeout 15 ip netns exec "$NS" bash -c "head -c $2 /dev/zero >/dev/tcp/$NET.2/5001"
+	else
+		# busybox nc half-closes at the end of its stdin and the sender quits on
+		# that, so the receiver's stdin is a fifo that stays open (fd 7)
+		mkfifo "$TRASH/fifo" && exec 7<>"$TRASH/fifo"
+		ip netns exec "$NS" timeout 15 busybox nc -l -p 5002 <"$TRASH/fifo" >/dev/null &
+		pid=$!
+		wait_for "ip netns exec '$NS' busybox netstat -ltn | grep -q ':5002 '" 5
+		t0=$(date +%s%N)
+		timeout 15 lxc-attach -P "$LXCPATH" -n "$A" -- \
+			sh -c "head -c $2 /dev/zero | nc $NET.1 5002"
+	fi
+	wait "$pid"
+	t1=$(date +%s%N)
+	[[ $1 == out ]] && exec 7>&-
+	echo $(($2 * 8 * 1000 / ((t1 - t0) / 1000)))
+}
+
+t "the achieved rates are near the 8 Mbit limits (±30%)"
+rin=$(measure in 1500000)
+rout=$(measure out 1500000)
+echo "# measured: to the container $rin kbit/s, from it $rout kbit/s (limit 8000)"
+((rin >= 5600 && rin <= 10400)) || fail "ingress rate $rin kbit/s"
+((rout >= 5600 && rout <= 10400)) || fail "egress rate $rout kbit/s: $(tc -s class show dev "$IFB" | tr '\n' ' ')"
+
+t "a tc limit changed by hand is drift, and apply restores it"
+tc class change dev "$H" parent 1: classid 1:10 htb rate 1mbit
+lx plan --detailed-exitcode
+assert_rc 2
+assert_out "devices.lan.limits.ingress +1000000bit → 8000000bit \(live\) \[drift"
+lx apply
+assert_rc 0
+tc class show dev "$H" | grep -q "rate 8Mbit" || fail "ingress not restored"
+
+t "a read-only bind mount refuses writes inside"
+assert_eq "$(in_ct "$B" "cat /mnt/ro/hello")" hello "read through the mount"
+in_ct "$B" "echo x >/mnt/ro/w" | grep -q "Read-only file system" || fail "write was not refused"
+[[ -e $SRC/ro/w ]] && fail "a file was written through the read-only mount"
+
+t "disk limits are blkio throttles on the backing disk"
+mm=$(stat -c '%Hd:%Ld' "$SRC/ro")
+[[ -e /sys/dev/block/$mm/partition ]] && mm=$(cat "/sys/dev/block/$mm/../dev")
+assert_eq "$(ct_cgroup "$B" blkio.throttle.read_bps_device)" "$mm 1000000" "read_bps"
+assert_eq "$(ct_cgroup "$B" blkio.throttle.write_iops_device)" "$mm 20" "write_iops"
+
+t "unix-char: the mirrored node works, an unlisted device is denied"
+in_ct "$B" "echo hi >/dev/mynull && echo written" | grep -q written || fail "/dev/mynull unusable"
+in_ct "$B" "cat /dev/probe" | grep -q "No such device or address" || fail "42:0 not allowed"
+in_ct "$B" "cat /mnt/nodes/n42" | grep -q "Operation not permitted" || fail "42:1 not denied"
+
+t "a second plan has no changes"
+lx plan --detailed-exitcode
+assert_rc 0
+
+# ---- live changes ----
+
+pid_a=$(ct_pid "$A") pid_b=$(ct_pid "$B")
+cat >>"$REPO/containers/$B.yaml" <<EOF2
+  extra: {type: disk, source: $SRC/extra, path: /mnt/extra}
+  ro2: {type: disk, source: $SRC/extra, path: /mnt/ro2, readonly: "true"}
+  zero2: {type: unix-char, source: /dev/zero, path: /dev/zero2}
+EOF2
+cat >>"$REPO/containers/$A.yaml" <<EOF2
+  lan2: {type: nic, nictype: bridged, parent: $BR, name: lan1, ipv4.address: $NET.3/24}
+EOF2
+commit "hot-plug"
+
+t "adding disks, a unix-char and a nic to running containers is live"
+lx plan
+assert_out "devices.extra .*\(live\)"
+assert_out "devices.lan2 .*\(live\)"
+lx apply
+assert_rc 0
+assert_eq "$(ct_pid "$B")" "$pid_b" "init pid of $B"
+assert_eq "$(ct_pid "$A")" "$pid_a" "init pid of $A"
+assert_eq "$(in_ct "$B" "cat /mnt/extra/file")" extra "live disk content"
+in_ct "$B" "echo x >/mnt/ro2/w" | grep -q "Read-only file system" || fail "live ro mount is writable"
+in_ct "$B" "head -c 3 /dev/zero2 | wc -c" | grep -q 3 || fail "/dev/zero2 unusable"
+ip netns exec "$NS" busybox ping -c 1 -W 2 "$NET.3" >/dev/null || fail "no ping reply from $NET.3"
+
+t "a mount removed by hand is drift, and apply mounts it again live"
+in_ct "$B" "umount /mnt/extra" >/dev/null
+lx plan --detailed-exitcode
+assert_rc 2
+assert_out "devices.extra +not mounted → mounted at /mnt/extra \(live\) \[drift"
+lx apply
+assert_rc 0
+assert_eq "$(in_ct "$B" "cat /mnt/extra/file")" extra "remounted content"
+assert_eq "$(ct_pid "$B")" "$pid_b" "init pid of $B"
+
+t "removing devices is live"
+sed -i -e '/^  extra:/d' -e '/^  mynull:/d' "$REPO/containers/$B.yaml"
+sed -i -e '/^  p2p:/d' "$REPO/containers/$A.yaml"
+commit "unplug"
+lx apply
+assert_rc 0
+assert_eq "$(ct_pid "$B")" "$pid_b" "init pid of $B"
+assert_eq "$(ct_pid "$A")" "$pid_a" "init pid of $A"
+in_ct "$B" "cat /proc/self/mountinfo" | grep -q " /mnt/extra " && fail "/mnt/extra still mounted"
+in_ct "$B" "ls /dev/mynull" | grep -q "No such file" || fail "/dev/mynull still there"
+ip link show "$P2P" >/dev/null 2>&1 && fail "p2p host end $P2P still exists"
+in_ct "$A" "ip link show pp0" | grep -q "can't find device\|not exist\|Cannot find" ||
+	fail "pp0 still inside"
+
+t "after the live changes a plan has no changes"
+lx plan --detailed-exitcode
+assert_rc 0
+
+done_testing
