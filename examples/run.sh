@@ -30,7 +30,7 @@ cleanup() {
 			lxc-destroy -P "$lxcpath" -n "$c" >/dev/null 2>&1 || true
 	done
 	[[ -n $made_bridge ]] && ip link del "$bridge" 2>/dev/null || true
-	rm -rf "$work" "/run/lxc/lock/$lxcpath"
+	rm -rf "$work" "/run/lxc/lock/$work"
 }
 trap cleanup EXIT
 

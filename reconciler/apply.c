@@ -25,10 +25,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "image.h"
-#include "lifecycle.h"
 #include "devhost.h"
 #include "export.h"
+#include "image.h"
+#include "lifecycle.h"
 #include "record.h"
 #include "util/log.h"
 #include "util/mem.h"

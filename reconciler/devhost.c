@@ -175,8 +175,74 @@ static bool has_ifb(const struct host_iface *v, size_t n)
 	return false;
 }
 
-void devhost_probe(struct host *h, const struct desired *d, struct arena *a, struct host_facts *f)
+static int cmp_iface(const void *a, const void *b)
 {
+	return strcmp(((const struct host_iface *)a)->name, ((const struct host_iface *)b)->name);
+}
+
+/*
+ * Physical nics are inside their running containers, not on the host: taken
+ * from each running container's lxops.conf (lxc.net.N.type = phys + link)
+ * and added to the interface list with their owner, so plan does not call
+ * them missing.
+ */
+static void moved_phys(const struct actual *act, struct arena *a, struct host_iface **ifs,
+		       size_t *nifs)
+{
+	struct host_iface *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < act->n; i++) {
+		const struct actual_ct *c = &act->v[i];
+		_cleanup_free_ char *conf = NULL;
+		char *line, *next;
+		unsigned phys[64];
+		size_t nphys = 0;
+
+		if ((c->state != ACT_RUNNING && c->state != ACT_FROZEN) || !c->managed_conf)
+			continue;
+		conf = xstrdup(c->managed_conf);
+		for (line = conf; line && *line; line = next) {
+			char word[64];
+			unsigned idx;
+
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			if (sscanf(line, "lxc.net.%u.type = %63s", &idx, word) == 2 &&
+			    !strcmp(word, "phys") && nphys < ARRAY_SIZE(phys))
+				phys[nphys++] = idx;
+			if (sscanf(line, "lxc.net.%u.link = %63s", &idx, word) != 2)
+				continue;
+			for (size_t k = 0; k < nphys; k++) {
+				bool known = false;
+				if (phys[k] != idx)
+					continue;
+				for (size_t m = 0; m < *nifs; m++)
+					known |= !strcmp((*ifs)[m].name, word);
+				if (known)
+					break;
+				v = xgrow(v, &cap, n + 1, sizeof(*v));
+				memset(&v[n], 0, sizeof(*v));
+				v[n].name = arena_strdup(a, word);
+				v[n++].owner = c->name;
+			}
+		}
+	}
+	if (n) {
+		struct host_iface *all = arena_calloc(a, *nifs + n, sizeof(*all));
+		memcpy(all, *ifs, *nifs * sizeof(*all));
+		memcpy(all + *nifs, v, n * sizeof(*v));
+		*nifs += n;
+		qsort(all, *nifs, sizeof(*all), cmp_iface);
+		*ifs = all;
+	}
+	free(v);
+}
+
+void devhost_probe(struct host *h, const struct desired *d, struct actual *act, struct arena *a)
+{
+	struct host_facts *f = &act->facts;
 	struct host_iface *ifs = NULL;
 	struct host_path *paths = NULL;
 	size_t nifs = 0, n = 0, cap = 0;
@@ -186,9 +252,10 @@ void devhost_probe(struct host *h, const struct desired *d, struct arena *a, str
 	f->lxcpath = arena_strdup(a, host_lxcpath(h));
 	if (netdev_list(a, &ifs, &nifs) < 0)
 		nifs = 0;
+	f->has_ifb = has_ifb(ifs, nifs);
+	moved_phys(act, a, &ifs, &nifs);
 	f->ifaces = ifs;
 	f->nifaces = nifs;
-	f->has_ifb = has_ifb(ifs, nifs);
 	if (f->layout == CGROUP_UNIFIED)
 		f->blkio_throttle =
 			fs_read_line("/sys/fs/cgroup/cgroup.controllers", line, sizeof(line)) > 0 &&
@@ -278,8 +345,8 @@ static void observe_mounts(struct actual_ct *c, struct arena *a)
 	free(v);
 }
 
-static void observe_nics(struct actual_ct *c, struct netdev_qdiscs *q, bool *q_read,
-			 struct arena *a)
+/* The veths lxops.conf names (lxc.net.N.veth.pair), into c->nics. */
+static void conf_nics(struct actual_ct *c, struct arena *a)
 {
 	_cleanup_free_ char *conf = xstrdup(c->managed_conf);
 	char *line, *next;
@@ -295,17 +362,9 @@ static void observe_nics(struct actual_ct *c, struct netdev_qdiscs *q, bool *q_r
 			*next++ = '\0';
 		if (sscanf(line, "lxc.net.%u.veth.pair = %63s", &idx, ifname) != 2)
 			continue;
-		if (!*q_read) {
-			netdev_qdiscs_read(q);
-			*q_read = true;
-		}
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
 		memset(&v[n], 0, sizeof(v[n]));
-		v[n].host_if = arena_strdup(a, ifname);
-		v[n].present = netdev_exists(ifname);
-		if (v[n].present)
-			netdev_shaping(q, ifname, &v[n].ingress, &v[n].egress);
-		n++;
+		v[n++].host_if = arena_strdup(a, ifname);
 	}
 	c->nics = arena_memdup(a, v, n * sizeof(*v));
 	c->nnics = n;
@@ -314,8 +373,8 @@ static void observe_nics(struct actual_ct *c, struct netdev_qdiscs *q, bool *q_r
 
 void devhost_observe(struct host *h, struct actual *act, struct arena *a)
 {
-	struct netdev_qdiscs q = { 0 };
-	bool q_read = false;
+	struct netdev_shaping *sh = NULL;
+	size_t nsh = 0, cap = 0;
 
 	(void)h;
 	for (size_t i = 0; i < act->n; i++) {
@@ -324,10 +383,31 @@ void devhost_observe(struct host *h, struct actual *act, struct arena *a)
 		    !c->managed_conf || c->cg_unknown)
 			continue;
 		observe_mounts(c, a);
-		observe_nics(c, &q, &q_read, a);
+		conf_nics(c, a);
+		for (size_t k = 0; k < c->nnics; k++) {
+			char ifb[16];
+			sh = xgrow(sh, &cap, nsh + 1, sizeof(*sh));
+			memset(&sh[nsh], 0, sizeof(*sh));
+			sh[nsh].host_if = c->nics[k].host_if;
+			devices_ifb_name(c->nics[k].host_if, ifb);
+			sh[nsh++].ifb = arena_strdup(a, ifb);
+		}
 		c->dev_observed = true;
 	}
-	netdev_qdiscs_release(&q);
+	/* every shaped veth of the host in two tc runs, not three per veth */
+	if (nsh)
+		netdev_read_shaping(sh, nsh);
+	for (size_t i = 0, j = 0; i < act->n && j < nsh; i++) {
+		struct actual_ct *c = &act->v[i];
+		if (!c->dev_observed)
+			continue;
+		for (size_t k = 0; k < c->nnics; k++, j++) {
+			c->nics[k].present = sh[j].present;
+			c->nics[k].ingress = sh[j].ingress;
+			c->nics[k].egress = sh[j].egress;
+		}
+	}
+	free(sh);
 }
 
 /* ---- unix device nodes ---- */

@@ -21,11 +21,12 @@
 #include "util/err.h"
 
 /*
- * Fills f's device facts for the containers of d: host interfaces, ifb,
- * blkio throttling, the lxcpath, and every disk/unix source path they name
- * (kind, node numbers, backing block device, reachability). In a.
+ * Fills act->facts' device facts for the containers of d: host interfaces
+ * (and the physical ones act's running containers hold), ifb, blkio
+ * throttling, the lxcpath, and every disk/unix source path they name (kind,
+ * node numbers, backing block device, reachability). In a.
  */
-void devhost_probe(struct host *h, const struct desired *d, struct arena *a, struct host_facts *f);
+void devhost_probe(struct host *h, const struct desired *d, struct actual *act, struct arena *a);
 
 /*
  * Reads the device state of every running container of act that has an

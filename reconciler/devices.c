@@ -193,6 +193,7 @@ static void realise_nic(struct rctx *x, struct dev_real *r)
 	const char *hw = key(d, "hwaddr"), *hn = key(d, "host_name");
 	const struct kv *linkkv = network ? key_kv(d, "network") : key_kv(d, "parent");
 	uint64_t max = 0;
+	const char *why;
 	char buf[18];
 
 	r->cls = DEV_NIC;
@@ -207,15 +208,17 @@ static void realise_nic(struct rctx *x, struct dev_real *r)
 	r->ipv6 = with_prefix(x->a, key(d, "ipv6.address"), true);
 	r->ipv4_gw = key(d, "ipv4.gateway");
 	r->ipv6_gw = key(d, "ipv6.gateway");
-	if (key(d, "limits.max") &&
-	    value_parse_bitrate(key(d, "limits.max"), &max, &(const char *){ NULL }) < 0)
+	/* LXD (networkSetupHostVethLimits): limits.max, when set, is both directions */
+	if (!key(d, "limits.max") || value_parse_bitrate(key(d, "limits.max"), &max, &why) < 0)
 		max = 0;
-	if (!key(d, "limits.ingress") ||
-	    value_parse_bitrate(key(d, "limits.ingress"), &r->ingress, &(const char *){ NULL }) < 0)
-		r->ingress = max;
-	if (!key(d, "limits.egress") ||
-	    value_parse_bitrate(key(d, "limits.egress"), &r->egress, &(const char *){ NULL }) < 0)
-		r->egress = max;
+	if (max)
+		r->ingress = r->egress = max;
+	if (!max && key(d, "limits.ingress") &&
+	    value_parse_bitrate(key(d, "limits.ingress"), &r->ingress, &why) < 0)
+		r->ingress = 0;
+	if (!max && key(d, "limits.egress") &&
+	    value_parse_bitrate(key(d, "limits.egress"), &r->egress, &why) < 0)
+		r->egress = 0;
 
 	if (!strcmp(r->nictype, "bridged") || !strcmp(r->nictype, "p2p")) {
 		char hostif[16], ifb[16], tmp[16];
@@ -255,6 +258,15 @@ static void realise_nic(struct rctx *x, struct dev_real *r)
 		return;
 	if (r->link) {
 		const struct host_iface *i = iface_find(x->f, r->link);
+		/* a physical nic lives in its container while that runs */
+		if (i && i->owner && !strcmp(r->nictype, "physical") &&
+		    strcmp(i->owner, x->c->name)) {
+			herr(x, linkkv, "nic '%s': interface '%s' is in use by container '%s'",
+			     d->name, r->link, i->owner);
+			return;
+		}
+		if (i && i->owner && strcmp(r->nictype, "physical"))
+			i = NULL;
 		if (!strcmp(r->nictype, "bridged")) {
 			if (!i)
 				herr(x, linkkv,

@@ -79,8 +79,8 @@ struct devconf {
 };
 
 /*
- * Realises c's effective devices on a host with facts f (v2 = cgroup2
- * layout). Returns the number of host errors added to diags (subject = the
+ * Realises c's effective devices on a host with facts f (the cgroup key
+ * family follows f->layout). Returns the number of host errors added to diags (subject = the
  * container's name); out is filled regardless.
  */
 int devices_build(const struct container *c, const struct host_facts *f, struct arena *a,

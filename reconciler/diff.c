@@ -213,7 +213,8 @@ static void set_error(struct dctx *x, struct ct_diff *cd, const char *fmt, ...)
 	va_list ap;
 	const char **v = arena_calloc(x->a, cd->nerrors + 1, sizeof(*v));
 
-	memcpy(v, cd->errors, cd->nerrors * sizeof(*v));
+	if (cd->nerrors)
+		memcpy(v, cd->errors, cd->nerrors * sizeof(*v));
 	va_start(ap, fmt);
 	v[cd->nerrors] = arena_vprintf(x->a, fmt, ap);
 	va_end(ap);
@@ -397,13 +398,16 @@ static void diff_image_rootfs(struct dctx *x, struct ct_diff *cd, struct changes
 
 	for (int depth = 0; src && src->source.kind == SOURCE_COPY && depth < 64; depth++)
 		src = desired_find_container(x->d, src->source.name);
-	if (c->source.kind == SOURCE_COPY && src && src->source.kind == SOURCE_IMAGE &&
-	    cd->lx.unprivileged)
-		set_error(x, cd,
-			  "'%s' would be an unprivileged copy of a container created from image "
-			  "'%s', whose rootfs is owned by its id map; create it from the image "
-			  "instead (source: {image: %s})",
-			  c->name, src->source.name, src->source.name);
+	if (c->source.kind == SOURCE_COPY && src && src->source.kind == SOURCE_IMAGE) {
+		const struct kv *p = kvlist_find(&src->eff_config, "security.privileged");
+		/* only a privileged copy of a privileged one keeps ids that mean the same */
+		if (cd->lx.unprivileged || !p || strcmp(p->canon, "true"))
+			set_error(x, cd,
+				  "'%s' would copy a container created from image '%s', whose "
+				  "rootfs is owned by its id map; create it from the image instead "
+				  "(source: {image: %s})",
+				  c->name, src->source.name, src->source.name);
+	}
 	if (c->source.kind != SOURCE_IMAGE)
 		return;
 	for (size_t i = 0; i < cs->n; i++)

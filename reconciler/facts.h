@@ -17,6 +17,7 @@ struct host_iface {
 	const char *name;
 	bool bridge;	     /* /sys/class/net/NAME/bridge exists */
 	bool vlan_filtering; /* a bridge with vlan_filtering = 1 (needed for a nic's vlan) */
+	const char *owner;   /* a physical nic moved into this container, else NULL (on the host) */
 };
 
 /* A host path a device names (disk source, unix-char/-block source), as probed. */

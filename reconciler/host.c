@@ -399,9 +399,15 @@ static int ct_adopt(struct host *h, const char *name, const char *content, struc
 	int r;
 
 	if (content) {
-		r = fs_write_atomic(managed, content, strlen(content), 0640, err);
+		/* unchanged content is not rewritten (no fsync for nothing) */
+		r = managed_read(managed, &current, err);
 		if (r < 0)
 			return r;
+		if (!fs_exists(managed) || strcmp(current, content)) {
+			r = fs_write_atomic(managed, content, strlen(content), 0640, err);
+			if (r < 0)
+				return r;
+		}
 	} else {
 		r = managed_read(managed, &current, err);
 		if (r < 0)
@@ -1457,7 +1463,7 @@ int host_write_managed_config(struct host *h, const char *name, const char *cont
 				  "invalid managed config for '%s': lxc.log.file is set by lxops",
 				  name);
 	check = ct_file(h, name, ".lxops.conf.check");
-	r = fs_write_atomic(check, content, strlen(content), 0640, err);
+	r = fs_write_file(check, content, strlen(content), 0640, err);
 	if (r < 0)
 		return r;
 	r = managed_validate(h, name, check, err);

@@ -19,10 +19,10 @@
  * whose rootfs is a copy of the store's, chowned once by the map for an
  * unprivileged one: overlay clones cannot take an idmapped mount
  * (KEYS.md §2), so the lower layer carries the map's ids itself. Its
- * config names the map, so that liblxc gives each clone's directories
- * to the mapped root; the clone's copy of those lines is removed again
- * (lxops.conf holds the map; a duplicate makes newuidmap fail). Bases are
- * recorded as resources of kind "image", which plan/status hide.
+ * config names no map (each clone's lxops.conf does: a second copy would
+ * make newuidmap fail), so a clone is a plain overlay snapshot whose own
+ * directories lxops then gives to the mapped root. Bases are recorded as
+ * resources of kind "image", which plan/status hide.
  *
  * Create: an overlay snapshot clone of the base (about 3 ms), then the
  * metadata templates with `when: [create]`, rendered into the new rootfs.
@@ -653,11 +653,6 @@ static int ensure_base(struct apply_ctx *ctx, const struct image *img, const cha
 				   : "lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed\n");
 	if (init_is_busybox(rootfs))
 		strbuf_adds(&conf, "lxc.signal.halt = SIGUSR1\nlxc.signal.reboot = SIGTERM\n");
-	if (lx->unprivileged)
-		strbuf_addf(&conf,
-			    "lxc.idmap = u 0 %" PRIu64 " %" PRIu64 "\nlxc.idmap = g 0 %" PRIu64
-			    " %" PRIu64 "\n",
-			    lx->idmap_uid, lx->idmap_size, lx->idmap_gid, lx->idmap_size);
 	strbuf_adds(&conf, "lxc.net.0.type = empty\n");
 	r = fs_write_atomic(cfg, conf.buf, conf.len, 0640, herr);
 	if (r < 0)
@@ -678,31 +673,32 @@ fail:
 	return -EIO;
 }
 
-/* A clone keeps the base's lxc.idmap lines; lxops.conf carries the map (a duplicate fails). */
-static int drop_idmap_lines(struct apply_ctx *ctx, const char *name, struct lx_err *herr)
+/*
+ * What liblxc's chown_mapped_root does for a clone of an unprivileged
+ * container, done here: the base's config names no map (lxops.conf of each
+ * clone does), so its clones are plain overlay snapshots (no user namespace
+ * round trip, measured 3 ms instead of 6.5), and the clone's own
+ * directories are given to the mapped root here: the container directory,
+ * its rootfs mount point and the overlay's upper and work directories (the
+ * container's root mounts the overlay inside its user namespace).
+ */
+static int give_to_map(struct apply_ctx *ctx, const char *name, const struct lxconf *lx,
+		       struct lx_err *herr)
 {
-	_cleanup_free_ char *cfg = xasprintf("%s/%s/config", host_lxcpath(ctx->h), name);
-	_cleanup_free_ char *text = NULL;
-	_cleanup_strbuf_ struct strbuf out = STRBUF_INIT;
-	char *line, *next;
-	int r;
+	_cleanup_free_ char *dir = xasprintf("%s/%s", host_lxcpath(ctx->h), name);
+	static const char *const leaves[] = {
+		"", "/rootfs", "/overlay", "/overlay/delta", "/overlay/work", "/overlay/work/work"
+	};
+	uid_t uid = (uid_t)lx->idmap_uid;
+	gid_t gid = (gid_t)lx->idmap_gid;
 
-	r = fs_read_file(cfg, 1 << 20, &text, NULL, herr);
-	if (r < 0)
-		return -EIO;
-	for (line = text; line && *line; line = next) {
-		const char *p = line;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!strncmp(p, "lxc.idmap", 9) && strchr(" \t=", p[9]))
-			continue;
-		strbuf_adds(&out, line);
-		strbuf_addc(&out, '\n');
+	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
+		_cleanup_free_ char *p = xasprintf("%s%s", dir, leaves[i]);
+		if (lchown(p, uid, gid) < 0 && errno != ENOENT)
+			return lx_err_errno(herr, -EIO, "cannot give '%s' to the id map of '%s'", p,
+					    name);
 	}
-	return fs_write_atomic(cfg, out.buf, out.len, 0640, herr) < 0 ? -EIO : 0;
+	return 0;
 }
 
 /* ---- LXD metadata templates (pongo2, the part LXD's images use for create) ---- */
@@ -923,7 +919,7 @@ int image_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct strbuf 
 	if (r < 0)
 		return -EIO;
 	if (cd->lx.unprivileged) {
-		r = drop_idmap_lines(ctx, c->name, herr);
+		r = give_to_map(ctx, c->name, &cd->lx, herr);
 		if (r < 0)
 			return r;
 	}

@@ -344,7 +344,7 @@ static int open_parent(int rootfd, const char *path, uid_t duid, gid_t dgid, str
 	/* create the missing components one by one, each resolved from the root again */
 	for (p = rel;; p = strchr(p, '/') + 1) {
 		char *end = strchr(p, '/');
-		int dfd;
+		int dfd, r;
 
 		if (end)
 			*end = '\0';
@@ -356,19 +356,28 @@ static int open_parent(int rootfd, const char *path, uid_t duid, gid_t dgid, str
 				*last = '\0';
 			dfd = last ? open_beneath(rootfd, rel, O_PATH | O_DIRECTORY)
 				   : fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+			if (dfd == -1)
+				dfd = -errno;
 			if (last)
 				*last = '/';
 			if (dfd < 0) {
 				fd = dfd;
 				goto done;
 			}
-			if ((mkdirat(dfd, leaf, 0755) < 0 && errno != EEXIST) ||
-			    fchownat(dfd, leaf, duid, dgid, AT_SYMLINK_NOFOLLOW) < 0) {
-				fd = -errno;
-				close(dfd);
-				goto done;
+			/* ours only when we made it (someone else's is opened as it is) */
+			r = 0;
+			if (mkdirat(dfd, leaf, 0755) == 0) {
+				if (fchownat(dfd, leaf, duid, dgid, AT_SYMLINK_NOFOLLOW) < 0 ||
+				    fchmodat(dfd, leaf, 0755, 0) < 0)
+					r = -errno;
+			} else if (errno != EEXIST) {
+				r = -errno;
 			}
 			close(dfd);
+			if (r < 0) {
+				fd = r;
+				goto done;
+			}
 			fd = open_beneath(rootfd, rel, O_PATH | O_DIRECTORY);
 		}
 		if (end)
@@ -505,6 +514,73 @@ struct wjob {
 	gid_t gid, dgid;
 };
 
+/*
+ * A stopped overlay rootfs, written without a mount (no fork, no mount
+ * namespace: the common case of create templates): straight into the upper
+ * layer, when that is exactly what the mounted overlay would do. Every
+ * parent must be a directory of the upper layer, or missing there and a
+ * plain directory (or missing) in the lower one, created in the upper with
+ * the lower's owner and mode; the file itself must not exist in the lower
+ * layer alone (a copy-up would be needed to tell whether its bytes differ).
+ * Anything else (a symlink, a whiteout, a file in the way): -EAGAIN, and
+ * the caller mounts the overlay instead.
+ */
+static int write_upper(const char *spec, const struct wjob *j, struct wresult *res)
+{
+	const char *p = strchr(spec, ':') + 1, *q = strrchr(spec, ':');
+	_cleanup_free_ char *lower = NULL, *rel = NULL;
+	_cleanup_close_ int lowerfd = -1, upperfd = -1;
+	struct stat st;
+	char *s;
+
+	if (q <= p)
+		return -EAGAIN;
+	lower = xstrndup(p, (size_t)(q - p));
+	lowerfd = open(lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	upperfd = open(q + 1, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (lowerfd < 0 || upperfd < 0)
+		return -EAGAIN;
+	rel = xstrdup(j->path + 1);
+	for (s = strchr(rel, '/');; s = strchr(s + 1, '/')) {
+		struct stat lst;
+		int ufd, r, lr;
+
+		if (s)
+			*s = '\0';
+		/* the lower layer, one component at a time: a parent that is not a directory
+		 * there (a symlink above all) is never followed here */
+		lr = fstatat(lowerfd, rel, &lst, AT_SYMLINK_NOFOLLOW);
+		if ((lr == 0 && s && !S_ISDIR(lst.st_mode)) || (lr < 0 && errno != ENOENT))
+			return -EAGAIN;
+		ufd = open_beneath(upperfd, rel, O_PATH | O_NOFOLLOW);
+		if (ufd >= 0) {
+			r = fstat(ufd, &st);
+			close(ufd);
+			/* a parent must be a directory; the file a regular one (or a symlink) */
+			if (r < 0 || (s ? !S_ISDIR(st.st_mode)
+					: !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)))
+				return -EAGAIN;
+		} else if (ufd != -ENOENT) {
+			return -EAGAIN;
+		} else if (lr == 0) {
+			if (!s)
+				return -EAGAIN; /* only in the lower layer: the mount compares it */
+			/* chmod after chown (it clears set-id bits), and past the umask */
+			if (mkdirat(upperfd, rel, 0700) < 0 ||
+			    fchownat(upperfd, rel, lst.st_uid, lst.st_gid, AT_SYMLINK_NOFOLLOW) <
+				    0 ||
+			    fchmodat(upperfd, rel, lst.st_mode & 07777, 0) < 0)
+				return wfail(res, -errno, "cannot write '%s': %s", j->path,
+					     strerror(errno));
+		}
+		if (!s)
+			break;
+		*s = '/';
+	}
+	return write_beneath(upperfd, j->path, j->data, j->len, j->mode, j->uid, j->gid, j->duid,
+			     j->dgid, res);
+}
+
 /* In the child: the stopped container's rootfs, mounted privately when it is an overlay. */
 static void child_stopped(const char *spec, const char *target, const struct wjob *j,
 			  struct wresult *res)
@@ -623,6 +699,30 @@ int lifecycle_write_file(struct host *h, const char *container, const char *path
 				  container);
 	}
 	target = xasprintf("%s/%s/rootfs", host_lxcpath(h), container);
+	if (!running &&
+	    (prefixed(info.rootfs, "overlay:") || prefixed(info.rootfs, "overlayfs:"))) {
+		struct wjob j = {
+			.path = path,
+			.data = data,
+			.len = len,
+			.mode = mode,
+			.uid = uid + ids->uid_off,
+			.gid = gid + ids->gid_off,
+			.duid = ids->uid_off,
+			.dgid = ids->gid_off,
+		};
+		r = write_upper(info.rootfs, &j, &res);
+		if (r != -EAGAIN) {
+			ct_info_release(&info);
+			if (r < 0)
+				return lx_err_set(err, -EIO, "cannot write '%s' in '%s': %s", path,
+						  container, res.msg);
+			if (ret_written)
+				*ret_written = res.written;
+			return 0;
+		}
+		memset(&res, 0, sizeof(res));
+	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		ct_info_release(&info);
 		return lx_err_errno(err, -EIO, "cannot write '%s' in '%s': pipe", path, container);

@@ -66,15 +66,18 @@ int netdev_configure(pid_t pid, const char *ifname, unsigned mtu, const char *hw
 int netdev_shape(const char *host_if, const char *ifb, uint64_t ingress, uint64_t egress,
 		 struct lx_err *err);
 
-/* One `tc qdisc show` of the host: which links carry an htb root / an ingress qdisc. */
-struct netdev_qdiscs {
-	char *text; /* the command's output, NULL when tc failed */
+/* A veth host end's shaping, as netdev_read_shaping() finds it. */
+struct netdev_shaping {
+	const char *host_if; /* in: the link */
+	const char *ifb;     /* in: the ifb lxops would use for its egress */
+	bool present;
+	uint64_t ingress, egress; /* bit/s, 0 = none */
 };
-void netdev_qdiscs_read(struct netdev_qdiscs *q);
-void netdev_qdiscs_release(struct netdev_qdiscs *q);
 
-/* The shaping lxops set on host_if (see netdev_shape), as rates in bit/s, 0 = none. */
-void netdev_shaping(const struct netdev_qdiscs *q, const char *host_if, uint64_t *ret_ingress,
-		    uint64_t *ret_egress);
+/*
+ * Reads the shaping netdev_shape() sets on every link of v: one `tc qdisc
+ * show`, then one `tc -batch` for the classes and filters of the shaped ones.
+ */
+void netdev_read_shaping(struct netdev_shaping *v, size_t n);
 
 #endif

@@ -26,7 +26,8 @@ int pipeline_load(const char *repo, const char *ref, struct loaded *l, struct di
 		goto on_error;
 	l->errors = (int)diags->errors;
 	/* containers are expanded by whoever acts on them (session: the placed ones) */
-	l->errors += validate_revision_opts(l->rev, &parse_default_limits, false, &l->desired, diags);
+	l->errors +=
+		validate_revision_opts(l->rev, &parse_default_limits, false, &l->desired, diags);
 	return 0;
 
 on_error:

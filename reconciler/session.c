@@ -308,7 +308,7 @@ int session_open(struct session *s, const struct session_opts *o, struct diag_li
 	else if ((r = observe(s, err)) < 0)
 		return r;
 	/* interfaces, ifb, disk sources of the placed containers: devices.c judges by them */
-	devhost_probe(s->h, &s->placed, &s->arena, &s->actual->facts);
+	devhost_probe(s->h, &s->placed, s->actual, &s->arena);
 	if (o->skip_repo)
 		return 0;
 make_plan : {

@@ -59,8 +59,15 @@ const char *snapshots_logical_name(const struct actual_snap *s, const struct sna
 
 	if (ret_rec)
 		*ret_rec = NULL;
+	/*
+	 * LXC reuses the number of a deleted snapN, so a record alone could
+	 * claim a snapshot someone else made since: the comment must agree.
+	 */
 	for (size_t i = 0; i < nrec; i++)
-		if (rec[i].lxc_name && !strcmp(rec[i].lxc_name, s->name)) {
+		if (rec[i].lxc_name && !strcmp(rec[i].lxc_name, s->name) && s->comment &&
+		    !strncmp(s->comment, SNAPSHOT_COMMENT_PREFIX, plen) &&
+		    !strncmp(s->comment + plen, rec[i].name, strlen(rec[i].name)) &&
+		    strchr("\r\n", s->comment[plen + strlen(rec[i].name)])) {
 			if (ret_rec)
 				*ret_rec = &rec[i];
 			return rec[i].name;

@@ -81,7 +81,9 @@ size_t snapshots_plan(const struct snap_input *in, struct arena *a, struct snap_
 
 /*
  * The logical name of an observed snapshot: from a record with its LXC
- * name, else from an "lxops:" comment, else NULL (not lxops': never touched).
+ * name whose "lxops:NAME" comment agrees (*ret_rec set: lxops made it), else
+ * from an "lxops:" comment alone (made by lxops, but not on record), else
+ * NULL (not lxops': never touched).
  */
 const char *snapshots_logical_name(const struct actual_snap *s, const struct snap_record *rec,
 				   size_t nrec, struct arena *a,

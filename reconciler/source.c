@@ -117,8 +117,8 @@ const char *source_git_dir(const struct source *s)
 	return git_repository_path(s->repo);
 }
 
-int source_commit_signature(struct source *s, const char *commit, char **ret_sig,
-			    char **ret_data, struct lx_err *err)
+int source_commit_signature(struct source *s, const char *commit, char **ret_sig, char **ret_data,
+			    struct lx_err *err)
 {
 	git_buf sig = { 0 }, data = { 0 };
 	git_oid oid;

@@ -25,10 +25,10 @@ static json_t *facts_devices_json(json_t *o, const struct host_facts *f)
 	json_t *ifs = json_array(), *paths = json_array();
 
 	for (size_t i = 0; i < f->nifaces; i++)
-		json_array_append_new(ifs,
-				      json_pack("{s:s,s:b,s:b}", "name", f->ifaces[i].name,
-						"bridge", f->ifaces[i].bridge, "vlan_filtering",
-						f->ifaces[i].vlan_filtering));
+		json_array_append_new(ifs, json_pack("{s:s,s:b,s:b,s:o}", "name", f->ifaces[i].name,
+						     "bridge", f->ifaces[i].bridge,
+						     "vlan_filtering", f->ifaces[i].vlan_filtering,
+						     "owner", s_or_null(f->ifaces[i].owner)));
 	for (size_t i = 0; i < f->npaths; i++) {
 		const struct host_path *p = &f->paths[i];
 		char kind[2] = { p->kind, '\0' };
@@ -241,6 +241,7 @@ static void parse_facts(json_t *o, struct arena *a, struct host_facts *f)
 			v[i].name = jstr_dup(a, e, "name");
 			v[i].bridge = jbool(e, "bridge");
 			v[i].vlan_filtering = jbool(e, "vlan_filtering");
+			v[i].owner = jstr_dup(a, e, "owner");
 		}
 		f->ifaces = v;
 		f->nifaces = json_array_size(arr);
@@ -402,6 +403,7 @@ int statusfile_parse(const char *path, struct arena *a, const char **ret_host,
 	act->lxcpath = jstr_dup(a, root, "lxcpath");
 	if (json_is_object(json_object_get(root, "facts")))
 		parse_facts(json_object_get(root, "facts"), a, &act->facts);
+	act->facts.lxcpath = act->lxcpath; /* unix device nodes live under it (devices.c) */
 	arr = json_object_get(root, "observed");
 	act->v = arena_calloc(a, json_array_size(arr) + 1, sizeof(*act->v));
 	for (size_t i = 0; json_is_array(arr) && i < json_array_size(arr); i++)

@@ -1103,8 +1103,9 @@ static bool fetch(struct watcher *w)
 		int64_t base = w->o->interval_ms > 0 ? w->o->interval_ms : FETCH_BASE_MS;
 		int64_t delay = watch_backoff_ms(base, base > RETRY_CAP_MS ? base : RETRY_CAP_MS,
 						 ++w->fetch_failures);
-		_cleanup_free_ char *e = xasprintf("%s; retrying in %lld s", err.msg,
-						   (long long)(delay + 999) / 1000);
+		_cleanup_free_ char *e = w->o->once ? xstrdup(err.msg)
+						    : xasprintf("%s; retrying in %lld s", err.msg,
+								(long long)(delay + 999) / 1000);
 		w->fetch_errors++;
 		note_error(w, e);
 		w->next_fetch_ms = mono_ms() + delay;
@@ -1211,7 +1212,7 @@ static int setup(struct watcher *w, struct lx_err *err)
 	if (w->remote) {
 		fetch(w);
 		if (w->fetch_failures && w->o->once)
-			return lx_err_set(err, -EIO, "%s", w->last_error);
+			return -EIO; /* logged; err left clear (watch_run's contract) */
 	}
 	if (!w->remote || !w->fetch_failures) {
 		r = pick_ref(w, err);

@@ -105,7 +105,7 @@ result "<inotifytools/...> only in reconciler/watch.c" "$out"
 
 # 3. the pure core never reaches for the edge
 : >"$out"
-for m in parse doc keys value model validate expand diff plan render schema diag lxconf revision; do
+for m in parse doc keys value model validate expand diff plan render schema diag lxconf revision snapshots files; do
 	for f in "reconciler/$m.c" "reconciler/$m.h"; do
 		[ -f "$f" ] || continue
 		grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(host|state|source)\.h"' "$f" |

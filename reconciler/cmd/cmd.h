@@ -27,7 +27,7 @@ struct global_opts {
 	const char *host;
 	const char *allowed_signers; /* trust: OpenSSH allowed_signers file */
 	const char *gpg_keyring;     /* trust: OpenPGP keyring for gpgv */
-	int color; /* -1 auto, 0 never, 1 always */
+	int color;		     /* -1 auto, 0 never, 1 always */
 	int verbose;
 	bool quiet;
 };

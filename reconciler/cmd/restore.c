@@ -72,26 +72,27 @@ static int on_opt(int id, const char *arg, void *data)
 	return 0;
 }
 
-/* SNAPSHOT → snapN: a recorded logical name, an "lxops:" comment, or an LXC name. */
+/*
+ * SNAPSHOT → snapN: the snapshot whose "lxops:NAME" comment names it (a
+ * record alone could point at a number LXC has reused since), else an LXC name.
+ */
 static const char *resolve(const struct ct_info *info, const struct snapshot_row *rows, size_t n,
 			   const char *want, bool *ret_stateful)
 {
 	size_t plen = strlen(SNAPSHOT_COMMENT_PREFIX);
 
 	*ret_stateful = false;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(rows[i].name, want) && *rows[i].lxc_name)
-			for (size_t k = 0; k < info->nsnaps; k++)
-				if (!strcmp(info->snaps[k].name, rows[i].lxc_name)) {
-					*ret_stateful = rows[i].stateful;
-					return info->snaps[k].name;
-				}
 	for (size_t k = 0; k < info->nsnaps; k++) {
 		const char *c = info->snaps[k].comment;
-		if (c && !strncmp(c, SNAPSHOT_COMMENT_PREFIX, plen) &&
-		    !strncmp(c + plen, want, strlen(want)) &&
-		    strchr("\r\n", c[plen + strlen(want)]))
-			return info->snaps[k].name;
+		if (!c || strncmp(c, SNAPSHOT_COMMENT_PREFIX, plen) ||
+		    strncmp(c + plen, want, strlen(want)) ||
+		    !strchr("\r\n", c[plen + strlen(want)]))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(rows[i].name, want) &&
+			    !strcmp(rows[i].lxc_name, info->snaps[k].name))
+				*ret_stateful = rows[i].stateful;
+		return info->snaps[k].name;
 	}
 	for (size_t k = 0; k < info->nsnaps; k++)
 		if (!strcmp(info->snaps[k].name, want))

@@ -40,7 +40,8 @@ static const char usage[] =
 	"(a URL) or checks the ref now (a path).\n"
 	"\n"
 	"The state lock is held only while a reconcile runs: a manual `lxops apply\n"
-	"--wait SECONDS` takes its turn. `lxops status` shows what watch saw and did.";
+	"--wait SECONDS` takes its turn. `lxops status` shows what watch saw and did.\n"
+	"watch always uses the real clock (LXOPS_NOW does not apply to it).";
 
 enum {
 	OPT_INTERVAL = OPT_CMD_BASE,

@@ -90,6 +90,20 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	return 0;
 }
 
+int fs_write_file(const char *path, const void *data, size_t len, mode_t mode, struct lx_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return lx_err_errno(err, -errno, "cannot create '%s'", path);
+	r = write_all(fd, data, len);
+	if (r < 0)
+		return lx_err_errno(err, r, "cannot write '%s'", path);
+	return 0;
+}
+
 int fs_mkdir_p(const char *path, mode_t mode, struct lx_err *err)
 {
 	_cleanup_free_ char *p = xstrdup(path);

@@ -18,6 +18,8 @@ int fs_read_file(const char *path, size_t max, char **ret, size_t *ret_len, stru
 /* Writes data to path atomically: temp file in the same directory, fsync, rename. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		    struct lx_err *err);
+/* Writes a scratch file in place, without fsync (for files read back at once and deleted). */
+int fs_write_file(const char *path, const void *data, size_t len, mode_t mode, struct lx_err *err);
 /* mkdir -p with mode for created components. */
 int fs_mkdir_p(const char *path, mode_t mode, struct lx_err *err);
 /* rm -rf; missing is success. Does not cross mount points' contents? it does; caller beware. */

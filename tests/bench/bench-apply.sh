@@ -12,7 +12,7 @@ set -euo pipefail
 n=${1:-50} m=${2:-200} runs=${3:-3}
 work=$(mktemp -d /tmp/lxops-bench-apply.XXXXXX)
 chmod 755 "$work"
-trap 'destroy_all "$work/lx"; destroy_all "$work/raw"; rm -rf "$work"' EXIT
+trap 'destroy_all "$work/lx"; destroy_all "$work/raw"; rm -rf "$work" "/run/lxc/lock/$work"' EXIT
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=b@example.invalid
 export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=b@example.invalid
 

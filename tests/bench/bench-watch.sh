@@ -8,7 +8,7 @@
 # probe forks nothing while it measures. Commits are spaced by PAUSE seconds
 # (default 0.3: independent commits, not a burst, which watch deliberately
 # coalesces). Prints every latency with -v, then median, p95 and max in ms.
-# Usage: tests/bench/bench-watch.sh [-v] [N=50] [PAUSE=0.3]
+# Usage: [WATCH_ARGS="--debounce 5ms"] tests/bench/bench-watch.sh [-v] [N=50] [PAUSE=0.3]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 verbose=0
@@ -20,7 +20,7 @@ wpid=
 cleanup() {
 	[[ -n $wpid ]] && kill "$wpid" 2>/dev/null && wait "$wpid" 2>/dev/null
 	destroy_all "$work/lx"
-	rm -rf "$work"
+	rm -rf "$work" "/run/lxc/lock/$work"
 }
 trap cleanup EXIT
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=b@example.invalid
@@ -42,7 +42,7 @@ cg=/sys/fs/cgroup/pids$(awk -F: '$2 == "pids" { print $3 }' "/proc/$pid/cgroup")
 
 # started directly (not through lx()), so that $! is lxops itself; no inherited stdout
 "$LXOPS" --repo "$work/repo" --lxcpath "$work/lx" --state "$work/state.db" \
-	watch --drift-interval 0 >/dev/null 2>"$work/watch.log" &
+	watch --drift-interval 0 ${WATCH_ARGS:-} >/dev/null 2>"$work/watch.log" &
 wpid=$!
 # ready when the first reconcile has run (it logs "is at")
 for _ in $(seq 1 200); do grep -q " is at " "$work/watch.log" && break; sleep 0.05; done

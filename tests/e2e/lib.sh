@@ -58,7 +58,7 @@ cleanup() {
 	fi
 	for b in "${_bridges[@]}"; do ip link del "$b" 2>/dev/null; done
 	for n in "${_netns[@]}"; do ip netns del "$n" 2>/dev/null; done
-	rm -rf "/run/lxc/lock/$LXCPATH" "$TRASH"
+	rm -rf "/run/lxc/lock/$TRASH" "$TRASH"
 }
 trap cleanup EXIT
 

@@ -29,7 +29,7 @@ ip -n "$NS" link set lo up
 ip link add "$MVP" type veth peer name lxq$TOKEN && _bridges+=("$MVP")
 ip link set "$MVP" up && ip link set lxq$TOKEN up
 
-mkdir -p "$SRC/ro" "$SRC/extra" "$NODES"
+mkdir -p "$SRC/ro" "$SRC/extra" "$SRC/shift" "$SRC/shift2" "$NODES"
 echo hello >"$SRC/ro/hello"
 echo extra >"$SRC/extra/file"
 # a node of a device no rule allows (42 is the kernel's "demo" major: no driver)
@@ -62,9 +62,9 @@ put containers/$A.yaml <<EOF2
 source: {template: busybox}
 devices:
   lan: {type: nic, nictype: bridged, parent: $BR, name: lan0, ipv4.address: $NET.2/24,
-        limits.ingress: 8Mbit, limits.egress: 8Mbit}
+        ipv4.gateway: $NET.1, mtu: "1400", limits.ingress: 8Mbit, limits.egress: 8Mbit}
   mv: {type: nic, nictype: macvlan, parent: $MVP, name: mv0}
-  p2p: {type: nic, nictype: p2p, name: pp0}
+  p2p: {type: nic, nictype: p2p, name: pp0, host_name: lxv$TOKEN}
 EOF2
 put containers/$B.yaml <<EOF2
 source: {template: busybox}
@@ -72,8 +72,11 @@ devices:
   ro: {type: disk, source: $SRC/ro, path: /mnt/ro, readonly: "true", limits.read: 1MB,
        limits.write: 20iops}
   nodes: {type: disk, source: $NODES, path: /mnt/nodes}
+  sh: {type: disk, source: $SRC/shift, path: /mnt/shift, shift: "true"}
   mynull: {type: unix-char, source: /dev/null, path: /dev/mynull}
-  probe: {type: unix-char, path: /dev/probe, major: "42", minor: "0"}
+  probe: {type: unix-char, path: /dev/probe, major: "42", minor: "0", mode: "0640", uid: "5"}
+  blk: {type: unix-block, path: /dev/blk0, major: "7", minor: "250"}
+  opt: {type: disk, source: $TRASH/missing, path: /mnt/opt, optional: "true"}
 EOF2
 commit "devices"
 
@@ -84,11 +87,14 @@ assert_eq "$(ct_state "$A")" RUNNING "state of $A"
 assert_eq "$(ct_state "$B")" RUNNING "state of $B"
 H=$(pair_of "$A" 0) P2P=$(pair_of "$A" 2)
 [[ $H == veth* && ${#H} -le 15 ]] || fail "veth.pair of lan is '$H'"
+assert_eq "$P2P" "lxv$TOKEN" "host_name of p2p"
 
 t "bridged nic: host end on the bridge, static address reachable by ping"
 ip -o link show master "$BR" | grep -q ": $H@" || fail "$H is not on $BR"
 out=$(in_ct "$A" "ip addr show lan0")
 grep -q "inet $NET.2/24" <<<"$out" || fail "lan0 lacks $NET.2: $out"
+grep -q "mtu 1400" <<<"$out" || fail "lan0 mtu is not 1400: $out"
+in_ct "$A" "ip route" | grep -q "default via $NET.1" || fail "no default route via $NET.1"
 ip netns exec "$NS" busybox ping -c 1 -W 2 "$NET.2" >/dev/null || fail "no ping reply from $NET.2"
 
 t "p2p and macvlan nics"
@@ -153,6 +159,11 @@ assert_eq "$(in_ct "$B" "cat /mnt/ro/hello")" hello "read through the mount"
 in_ct "$B" "echo x >/mnt/ro/w" | grep -q "Read-only file system" || fail "write was not refused"
 [[ -e $SRC/ro/w ]] && fail "a file was written through the read-only mount"
 
+t "shift maps the container's root onto the source's owner (idmapped bind)"
+in_ct "$B" "touch /mnt/shift/f && echo made" | grep -q made || fail "root cannot write a shifted mount"
+assert_eq "$(stat -c %u:%g "$SRC/shift/f" 2>/dev/null)" 0:0 "owner of a file made through shift"
+in_ct "$B" "touch /mnt/nodes/g" | grep -q "Permission denied" || fail "unshifted mount writable"
+
 t "disk limits are blkio throttles on the backing disk"
 mm=$(stat -c '%Hd:%Ld' "$SRC/ro")
 [[ -e /sys/dev/block/$mm/partition ]] && mm=$(cat "/sys/dev/block/$mm/../dev")
@@ -163,6 +174,10 @@ t "unix-char: the mirrored node works, an unlisted device is denied"
 in_ct "$B" "echo hi >/dev/mynull && echo written" | grep -q written || fail "/dev/mynull unusable"
 in_ct "$B" "cat /dev/probe" | grep -q "No such device or address" || fail "42:0 not allowed"
 in_ct "$B" "cat /mnt/nodes/n42" | grep -q "Operation not permitted" || fail "42:1 not denied"
+assert_eq "$(in_ct "$B" "ls -ln /dev/probe | awk '{print \$1, \$3, \$4, \$5 \$6}'")" \
+	"crw-r----- 5 0 42,0" "mode, owner and numbers of /dev/probe"
+assert_eq "$(in_ct "$B" "ls -ln /dev/blk0 | awk '{print \$1, \$5 \$6}'")" "brw-rw---- 7,250" \
+	"unix-block /dev/blk0"
 
 t "a second plan has no changes"
 lx plan --detailed-exitcode
@@ -175,13 +190,16 @@ cat >>"$REPO/containers/$B.yaml" <<EOF2
   extra: {type: disk, source: $SRC/extra, path: /mnt/extra}
   ro2: {type: disk, source: $SRC/extra, path: /mnt/ro2, readonly: "true"}
   zero2: {type: unix-char, source: /dev/zero, path: /dev/zero2}
+  sh2: {type: disk, source: $SRC/shift2, path: /mnt/shift2, shift: "true"}
 EOF2
 cat >>"$REPO/containers/$A.yaml" <<EOF2
   lan2: {type: nic, nictype: bridged, parent: $BR, name: lan1, ipv4.address: $NET.3/24}
+  mv2: {type: nic, nictype: macvlan, parent: $MVP, name: mv1}
+  ph: {type: nic, nictype: physical, parent: lxq$TOKEN, name: ph0}
 EOF2
 commit "hot-plug"
 
-t "adding disks, a unix-char and a nic to running containers is live"
+t "adding disks, a unix-char and nics (bridged, macvlan, physical) is live"
 lx plan
 assert_out "devices.extra .*\(live\)"
 assert_out "devices.lan2 .*\(live\)"
@@ -192,7 +210,12 @@ assert_eq "$(ct_pid "$A")" "$pid_a" "init pid of $A"
 assert_eq "$(in_ct "$B" "cat /mnt/extra/file")" extra "live disk content"
 in_ct "$B" "echo x >/mnt/ro2/w" | grep -q "Read-only file system" || fail "live ro mount is writable"
 in_ct "$B" "head -c 3 /dev/zero2 | wc -c" | grep -q 3 || fail "/dev/zero2 unusable"
+in_ct "$B" "touch /mnt/shift2/f" >/dev/null
+assert_eq "$(stat -c %u "$SRC/shift2/f" 2>/dev/null)" 0 "owner of a file made through a live shift"
 ip netns exec "$NS" busybox ping -c 1 -W 2 "$NET.3" >/dev/null || fail "no ping reply from $NET.3"
+in_ct "$A" "ip link show mv1" | grep -q "mv1@" || fail "macvlan mv1 missing inside"
+in_ct "$A" "ip link show ph0" | grep -q "ph0" || fail "physical ph0 missing inside"
+ip link show lxq$TOKEN >/dev/null 2>&1 && fail "lxq$TOKEN is still on the host"
 
 t "a mount removed by hand is drift, and apply mounts it again live"
 in_ct "$B" "umount /mnt/extra" >/dev/null
@@ -206,7 +229,7 @@ assert_eq "$(ct_pid "$B")" "$pid_b" "init pid of $B"
 
 t "removing devices is live"
 sed -i -e '/^  extra:/d' -e '/^  mynull:/d' "$REPO/containers/$B.yaml"
-sed -i -e '/^  p2p:/d' "$REPO/containers/$A.yaml"
+sed -i -e '/^  p2p:/d' -e '/^  ph:/d' "$REPO/containers/$A.yaml"
 commit "unplug"
 lx apply
 assert_rc 0
@@ -217,6 +240,7 @@ in_ct "$B" "ls /dev/mynull" | grep -q "No such file" || fail "/dev/mynull still 
 ip link show "$P2P" >/dev/null 2>&1 && fail "p2p host end $P2P still exists"
 in_ct "$A" "ip link show pp0" | grep -q "can't find device\|not exist\|Cannot find" ||
 	fail "pp0 still inside"
+ip link show lxq$TOKEN >/dev/null 2>&1 || fail "physical lxq$TOKEN not back on the host"
 
 t "after the live changes a plan has no changes"
 lx plan --detailed-exitcode

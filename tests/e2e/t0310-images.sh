@@ -108,6 +108,17 @@ lx plan --detailed-exitcode
 assert_rc 0
 assert_not_out "unmanaged \(|lxops-img-"
 
+t "a copy of an image container is refused: its rootfs is owned by the map"
+put containers/$(ct copy).yaml <<EOF2
+source: {copy: $A}
+EOF2
+commit "copy of an image container"
+lx plan
+assert_rc 1
+assert_out "$(ct copy): '$(ct copy)' would copy a container created from image 'bb'"
+git -C "$REPO" rm -q "containers/$(ct copy).yaml"
+commit "no copy"
+
 t "a unified tarball from the repository, without sha256"
 mkdir -p "$IMG/unified" "$REPO/blobs"
 rootfs "$IMG/unified/rootfs"
@@ -131,6 +142,7 @@ source: {image: bb}
 state: stopped
 files:
   - {path: /etc/motd, content: "from git\n", mode: "0600", uid: 1, gid: 2}
+  - {path: /etc/inittab, content: "::sysinit:/bin/true\n::respawn:/bin/sleep 100000\n# lxops\n"}
 EOF2
 commit "stopped with a file"
 lx apply
@@ -139,6 +151,9 @@ assert_eq "$(ct_state "$D")" STOPPED
 lxc-start -P "$LXCPATH" -n "$D" || fail "lxc-start $D"
 assert_eq "$(inside "$D" stat -c '%a %u:%g' /etc/motd)" "600 1:2" "motd inside $D"
 assert_eq "$(inside "$D" cat /etc/motd)" "from git"
+# a file of the image itself (lower layer only): written through the mounted overlay
+assert_eq "$(inside "$D" tail -n1 /etc/inittab)" "# lxops" "inittab of $D"
+assert_eq "$(inside "$D" stat -c %u:%g /etc/inittab)" "0:0" "owner of inittab in $D"
 lxc-stop -P "$LXCPATH" -n "$D" -k
 
 t "prune keeps an image whose base something still uses"

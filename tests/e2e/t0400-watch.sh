@@ -119,6 +119,8 @@ assert_eq "$(pids_of "$B")" 7 "pids of heal: false $B"
 lx status
 assert_out "$B +drifted"
 grep -q "$B: drift: cgroup pids.max 7 → 100; not healed" "$LOG" || fail "drift of $B not logged"
+drift_events=$(sqlite3 "$STATE" "SELECT outcome FROM events WHERE action = 'drift' AND name IN ('$A', '$B') ORDER BY name" | tr '\n' ' ')
+assert_eq "$drift_events" "skipped ok " "drift events recorded for $B and $A"
 
 t "heal: false still takes changes from git"
 set_pids "$B" 120
@@ -218,6 +220,11 @@ kill -USR1 "$WPID"
 wait_for '[[ $(pids_of $A) == 420 ]]' 10 || fail "pids.max of $A is $(pids_of "$A"), not 420"
 stop_watch
 assert_rc 0
+
+t "--once reconciles and exits 0 when the host matches"
+lx watch --once --repo "$REPO"
+assert_rc 0
+assert_out "refs/heads/main is at [0-9a-f]{12}"
 
 t "a fetch that fails is an error with a clear message (--once, journald priorities)"
 JOURNAL_STREAM=8:1 lx watch --once --repo "file://$TRASH/nowhere.git"

@@ -22,9 +22,9 @@
 #include "validate.h"
 
 static const struct host_iface ifaces[] = {
-	{ "br0", true, false },
-	{ "eth9", false, false },
-	{ "lo", false, false },
+	{ "br0", true, false, NULL },
+	{ "eth9", false, false, NULL },
+	{ "lo", false, false, NULL },
 };
 
 static const struct host_path paths[] = {
@@ -256,7 +256,7 @@ TEST(p2p_macvlan_physical_lines)
 	release(&x);
 }
 
-TEST(nic_limits_are_parsed_max_fills_both)
+TEST(nic_limits_are_parsed_max_wins_as_in_lxd)
 {
 	struct fx x;
 	struct host_facts f = host();
@@ -268,8 +268,9 @@ TEST(nic_limits_are_parsed_max_fills_both)
 	ASSERT_UEQ(real(&x, "a")->ingress, 10000000);
 	ASSERT_UEQ(real(&x, "a")->egress, 0);
 	ASSERT_NULL(real(&x, "a")->ifb);
+	/* LXD's networkSetupHostVethLimits: limits.max overrides both directions */
 	ASSERT_UEQ(real(&x, "b")->ingress, 1000000000);
-	ASSERT_UEQ(real(&x, "b")->egress, 5000000);
+	ASSERT_UEQ(real(&x, "b")->egress, 1000000000);
 	ASSERT_TRUE(real(&x, "b")->ifb != NULL);
 	/* shaping is tc's, after start: no LXC line for it */
 	ASSERT_NULL(strstr(x.lx.conf, "limits"));
@@ -304,6 +305,29 @@ TEST(nic_host_errors)
 	f.devices_known = false;
 	BUILD(&x, &f, "  a: {type: nic, nictype: bridged, parent: nobr0}\n");
 	ASSERT_EQ(x.r, 0);
+	release(&x);
+}
+
+TEST(physical_nic_inside_its_container_is_not_missing)
+{
+	struct fx x;
+	struct host_facts f = host();
+	const struct host_iface moved[] = {
+		{ "br0", true, false, NULL },
+		{ "eth7", false, false, "c" },	   /* moved into c, which runs */
+		{ "eth8", false, false, "other" }, /* moved into another container */
+	};
+
+	f.ifaces = moved;
+	f.nifaces = 3;
+	BUILD(&x, &f,
+	      "  a: {type: nic, nictype: physical, parent: eth7}\n"
+	      "  b: {type: nic, nictype: physical, parent: eth8}\n"
+	      "  m: {type: nic, nictype: macvlan, parent: eth7}\n");
+	ASSERT_EQ(x.r, 2);
+	EXPECT_ERROR(&x, "nic 'b': interface 'eth8' is in use by container 'other'");
+	/* a macvlan needs its parent on the host */
+	EXPECT_ERROR(&x, "nic 'm': parent interface 'eth7' does not exist on this host");
 	release(&x);
 }
 

@@ -139,6 +139,34 @@ TEST(foreign_snapshots_are_never_touched)
 	sfx_release(&x);
 }
 
+TEST(a_reused_snap_number_is_not_ours)
+{
+	struct sfx x;
+	/* lxops made snap2 ("old", expired); someone deleted it and LXC gave snap2 to theirs */
+	struct snap_record rec[] = { { .name = "old",
+				       .lxc_name = "snap2",
+				       .origin = "scheduled",
+				       .created_at = 1,
+				       .expires_at = 2 } };
+	struct actual_snap obs[] = { { .name = "snap2", .comment = NULL },
+				     { .name = "snap3", .comment = "theirs\n" } };
+
+	LOAD(&x, "source: {template: busybox}\nconfig:\n  snapshots.keep: \"1\"\n");
+	x.in.rec = rec;
+	x.in.nrec = 1;
+	x.in.obs = obs;
+	x.in.nobs = 2;
+	x.in.prune = true;
+	x.in.now = 100;
+	plan(&x);
+	ASSERT_EQ(x.plan.n, 0);
+	ASSERT_NULL(snapshots_logical_name(&obs[0], rec, 1, &x.rev->arena, NULL));
+	obs[0].comment = "lxops:old\n";
+	plan(&x);
+	ASSERT_STREQ(steps(&x), "remove old(snap2)");
+	sfx_release(&x);
+}
+
 TEST(schedule_due_after_anchor_and_last)
 {
 	struct sfx x;
@@ -308,7 +336,8 @@ TEST(expiry_fixed_at_creation_and_applied)
 		  .created_at = 20,
 		  .expires_at = 0 },
 	};
-	struct actual_snap obs[] = { { .name = "snap0" }, { .name = "snap1" } };
+	struct actual_snap obs[] = { { .name = "snap0", .comment = "lxops:s1\n" },
+				     { .name = "snap1", .comment = "lxops:s2\n" } };
 
 	/* LXD units: 1m = one month; Jan 31 + 1 month = Mar 3 (Go's AddDate) */
 	LOAD(&x, "source: {template: busybox}\nconfig:\n  snapshots.schedule: \"@daily\"\n"
@@ -345,10 +374,10 @@ TEST(keep_newest_scheduled)
 		{ .name = "c", .lxc_name = "snap2", .origin = "scheduled", .created_at = 200 },
 		{ .name = "d", .lxc_name = "snap3", .origin = "declared", .created_at = 50 },
 	};
-	struct actual_snap obs[] = { { .name = "snap0" },
-				     { .name = "snap1" },
-				     { .name = "snap2" },
-				     { .name = "snap3" },
+	struct actual_snap obs[] = { { .name = "snap0", .comment = "lxops:a\n" },
+				     { .name = "snap1", .comment = "lxops:b\n" },
+				     { .name = "snap2", .comment = "lxops:c\n" },
+				     { .name = "snap3", .comment = "lxops:d\n" },
 				     { .name = "snap4" } };
 
 	LOAD(&x, "source: {template: busybox}\nsnapshots: [d]\nconfig:\n"
@@ -454,7 +483,7 @@ TEST(changes_for_the_plan)
 	struct snap_record rec[] = {
 		{ .name = "x", .lxc_name = "snap4", .origin = "scheduled", .expires_at = 5 },
 	};
-	struct actual_snap obs[] = { { .name = "snap4" } };
+	struct actual_snap obs[] = { { .name = "snap4", .comment = "lxops:x\n" } };
 
 	LOAD(&x, "source: {template: busybox}\nsnapshots: [before-upgrade]\n");
 	x.in.rec = rec;
