@@ -274,8 +274,13 @@ static int power(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err 
 }
 
 /* err: host failures; serr: the state database (snapshot records) */
+/*
+ * Creates cd's container. With op non-NULL and a running or frozen target, the
+ * start is only begun (returns 1): the caller ends it with create_finish(),
+ * meanwhile preparing the next container.
+ */
 static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct strbuf *what,
-		     struct lx_err *err, struct lx_err *serr)
+		     struct lx_err *err, struct lx_err *serr, struct host_start_op *op)
 {
 	const struct container *c = cd->desired;
 	int r;
@@ -311,6 +316,15 @@ static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct str
 		r = lifecycle_snapshots(ctx, cd, LIFECYCLE_CREATED, what, err, serr);
 	if (r < 0)
 		return r;
+	if (c->state != POWER_STOPPED && op) {
+		r = devhost_prepare(ctx->h, c->name, &cd->lx, err);
+		if (r < 0)
+			return r;
+		r = host_start_begin(ctx->h, c->name, op, err);
+		if (r <= 0)
+			return r < 0 ? r : 1;
+		/* already running (1): nothing to wait for; finish here */
+	}
 	if (c->state != POWER_STOPPED) {
 		struct ct_diff tmp = *cd;
 		tmp.stop = tmp.unfreeze = false;
@@ -323,13 +337,77 @@ static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct str
 	return r;
 }
 
+/* The second half of a begun start: RUNNING, limits read back, devices, freeze, snapshots. */
+static int start_finish(struct apply_ctx *ctx, const struct ct_diff *cd, struct host_start_op *op,
+			struct strbuf *what, struct lx_err *err, struct lx_err *serr)
+{
+	int r = host_start_end(ctx->h, op, err);
+
+	if (r >= 0)
+		r = verify_cgroups(ctx, cd, err);
+	if (r >= 0)
+		r = devhost_started(ctx->h, cd->name, &cd->lx, err);
+	if (r >= 0 && cd->desired->state == POWER_FROZEN)
+		r = host_freeze(ctx->h, cd->name, err);
+	if (r >= 0)
+		r = lifecycle_snapshots(ctx, cd, LIFECYCLE_STARTED, what, err, serr);
+	return r;
+}
+
+/* A create whose start is under way while the next step is prepared. */
+struct inflight {
+	const struct ct_diff *cd;
+	bool recreate;
+	struct host_start_op op;
+	struct strbuf what;
+};
+
+/* The outcome of a create: the container recorded, or rolled back and the failure recorded. */
+static int create_outcome(struct apply_ctx *ctx, const struct ct_diff *cd, bool recreate, int r,
+			  struct strbuf *what, struct lx_err *herr, struct lx_err *serr,
+			  struct lx_err *err)
+{
+	struct resource_row row;
+	_cleanup_free_ char *json = NULL;
+
+	if (r < 0) {
+		struct lx_err e2 = LX_ERR_INIT;
+		host_destroy(ctx->h, cd->name, &e2); /* roll back: nothing half-made stays */
+		if (serr->code < 0) {
+			*err = *serr;
+			return serr->code;
+		}
+		r = lifecycle_forget(ctx, cd->name, err);
+		if (r < 0)
+			return r;
+		say(ctx, false, cd->name, "%s failed: %s", recreate ? "recreate" : "create",
+		    herr->msg);
+		r = record_failure(ctx, cd, recreate ? "recreate" : "create", herr->msg, err);
+		return r < 0 ? r : -EIO;
+	}
+	json = record_serialize(cd->desired);
+	fill_row(ctx, cd, &row, "synced", json, NULL, false);
+	r = record(ctx, &row, false, cd->name, recreate ? "recreate" : "create", "ok",
+		   what->len ? what->buf : power_state_to_string(cd->desired->state), err);
+	if (r < 0)
+		return r;
+	say(ctx, true, cd->name, "%s (%s%s%s)", recreate ? "recreated" : "created",
+	    power_state_to_string(cd->desired->state), what->len ? "; " : "", what->buf);
+	return 0;
+}
+
+/*
+ * Creates (or recreates) cd. With fly non-NULL the start may be left under
+ * way: returns 1 and fills fly, to be ended by create_finish(). Otherwise the
+ * outcome is recorded here: 0, -EIO (failed and recorded) or a state error.
+ */
 static int step_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool recreate,
-		       struct lx_err *err)
+		       struct inflight *fly, struct lx_err *err)
 {
 	struct resource_row row;
 	struct lx_err herr = LX_ERR_INIT, serr = LX_ERR_INIT;
-	_cleanup_free_ char *json = NULL;
 	_cleanup_strbuf_ struct strbuf what = STRBUF_INIT;
+	struct host_start_op op;
 	int r;
 
 	if (recreate && cd->recorded && cd->recorded->protected_delete) {
@@ -350,40 +428,38 @@ static int step_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool rec
 		return r;
 	if (recreate || cd->actual) {
 		r = host_destroy(ctx->h, cd->name, &herr);
-		if (r < 0)
-			goto failed;
+		if (r < 0) {
+			say(ctx, false, cd->name, "%s failed: %s", recreate ? "recreate" : "create",
+			    herr.msg);
+			r = record_failure(ctx, cd, recreate ? "recreate" : "create", herr.msg,
+					   err);
+			return r < 0 ? r : -EIO;
+		}
 	}
 	/* snapshots of an earlier container of this name went with it */
 	r = lifecycle_forget(ctx, cd->name, err);
 	if (r < 0)
 		return r;
-	r = do_create(ctx, cd, &what, &herr, &serr);
-	if (r < 0) {
-		struct lx_err e2 = LX_ERR_INIT;
-		host_destroy(ctx->h, cd->name, &e2); /* roll back: nothing half-made stays */
-		if (serr.code < 0) {
-			*err = serr;
-			return serr.code;
-		}
-		r = lifecycle_forget(ctx, cd->name, err);
-		if (r < 0)
-			return r;
-		goto failed;
+	r = do_create(ctx, cd, &what, &herr, &serr, fly ? &op : NULL);
+	if (r == 1) {
+		fly->cd = cd;
+		fly->recreate = recreate;
+		fly->op = op;
+		fly->what = what;
+		strbuf_init(&what);
+		return 1;
 	}
-	json = record_serialize(cd->desired);
-	fill_row(ctx, cd, &row, "synced", json, NULL, false);
-	r = record(ctx, &row, false, cd->name, recreate ? "recreate" : "create", "ok",
-		   what.len ? what.buf : power_state_to_string(cd->desired->state), err);
-	if (r < 0)
-		return r;
-	say(ctx, true, cd->name, "%s (%s%s%s)", recreate ? "recreated" : "created",
-	    power_state_to_string(cd->desired->state), what.len ? "; " : "", what.buf);
-	return 0;
+	return create_outcome(ctx, cd, recreate, r, &what, &herr, &serr, err);
+}
 
-failed:
-	say(ctx, false, cd->name, "%s failed: %s", recreate ? "recreate" : "create", herr.msg);
-	r = record_failure(ctx, cd, recreate ? "recreate" : "create", herr.msg, err);
-	return r < 0 ? r : -EIO;
+static int create_finish(struct apply_ctx *ctx, struct inflight *fly, struct lx_err *err)
+{
+	struct lx_err herr = LX_ERR_INIT, serr = LX_ERR_INIT;
+	int r = start_finish(ctx, fly->cd, &fly->op, &fly->what, &herr, &serr);
+
+	r = create_outcome(ctx, fly->cd, fly->recreate, r, &fly->what, &herr, &serr, err);
+	strbuf_release(&fly->what);
+	return r;
 }
 
 static int step_update(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
@@ -520,7 +596,7 @@ static int step_adopt(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx
 	return r;
 }
 
-static bool failed_dep(const struct ct_diff *cd, const char *const *failed, size_t nfailed,
+static bool failed_dep(const struct ct_diff *cd, const char **failed, size_t nfailed,
 		       const char **which)
 {
 	for (size_t k = 0; k < cd->deps.n; k++)
@@ -532,11 +608,60 @@ static bool failed_dep(const struct ct_diff *cd, const char *const *failed, size
 	return false;
 }
 
+/* How many starts may be under way at once while later containers are prepared. */
+#define MAX_INFLIGHT 4
+
+struct window {
+	struct inflight v[MAX_INFLIGHT];
+	size_t n;
+	const char **failed;
+	size_t nfailed;
+};
+
+/* Ends the i-th in-flight create and counts its outcome. */
+static int land(struct apply_ctx *ctx, struct window *w, size_t i, struct apply_result *res,
+		struct lx_err *err)
+{
+	struct inflight fly = w->v[i];
+	int rs;
+
+	memmove(&w->v[i], &w->v[i + 1], (w->n - i - 1) * sizeof(w->v[0]));
+	w->n--;
+	rs = create_finish(ctx, &fly, err);
+	if (rs == -EIO) {
+		w->failed[w->nfailed++] = fly.cd->name;
+		res->failed++;
+		return 0;
+	}
+	if (rs < 0)
+		return rs;
+	res->ok++;
+	return 0;
+}
+
+/* Lands the in-flight creates cd depends on (all of them when cd is NULL). */
+static int land_deps(struct apply_ctx *ctx, struct window *w, const struct ct_diff *cd,
+		     struct apply_result *res, struct lx_err *err)
+{
+	for (size_t i = 0; i < w->n;) {
+		bool dep = !cd;
+		for (size_t k = 0; cd && k < cd->deps.n; k++)
+			dep |= !strcmp(cd->deps.v[k], w->v[i].cd->name);
+		if (!dep) {
+			i++;
+			continue;
+		}
+		int r = land(ctx, w, i, res, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result *res,
 	       struct lx_err *err)
 {
-	const char **failed = xcalloc(p->nsteps + 1, sizeof(*failed));
-	size_t nfailed = 0;
+	struct window w = { .failed = xcalloc(p->nsteps + 1, sizeof(const char *)) };
 	int r = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -549,7 +674,11 @@ int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result 
 			res->skipped += p->nsteps - i;
 			break;
 		}
-		if (failed_dep(cd, failed, nfailed, &dep)) {
+		/* a container starts after what it depends on is running (or has failed) */
+		r = land_deps(ctx, &w, cd, res, err);
+		if (r < 0)
+			break;
+		if (failed_dep(cd, w.failed, w.nfailed, &dep)) {
 			char msg[512];
 			snprintf(msg, sizeof(msg), "held: dependency '%s' failed", dep);
 			say(ctx, false, cd->name, "%s", msg);
@@ -559,16 +688,23 @@ int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result 
 				r = rs;
 				break;
 			}
-			failed[nfailed++] = cd->name;
+			w.failed[w.nfailed++] = cd->name;
 			res->held++;
 			continue;
 		}
+		if ((cd->action == CT_CREATE || cd->action == CT_RECREATE) && w.n == MAX_INFLIGHT) {
+			r = land(ctx, &w, 0, res, err);
+			if (r < 0)
+				break;
+		}
 		switch (cd->action) {
 		case CT_CREATE:
-			rs = step_create(ctx, cd, false, err);
-			break;
 		case CT_RECREATE:
-			rs = step_create(ctx, cd, true, err);
+			rs = step_create(ctx, cd, cd->action == CT_RECREATE, &w.v[w.n], err);
+			if (rs == 1) {
+				w.n++; /* counted when it lands */
+				continue;
+			}
 			break;
 		case CT_UPDATE:
 			rs = step_update(ctx, cd, err);
@@ -583,7 +719,7 @@ int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result 
 			rs = 0;
 		}
 		if (rs == -EIO) {
-			failed[nfailed++] = cd->name;
+			w.failed[w.nfailed++] = cd->name;
 			res->failed++;
 		} else if (rs < 0) {
 			r = rs; /* the state database failed: stop here */
@@ -592,7 +728,13 @@ int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result 
 			res->ok++;
 		}
 	}
-	free(failed);
+	/* every begun start is ended and recorded, even when stopping early */
+	{
+		int rl = land_deps(ctx, &w, NULL, res, err);
+		if (r >= 0)
+			r = rl;
+	}
+	free(w.failed);
 	if (r < 0)
 		return r;
 	/* images nothing refers to any more, once the containers using them may be gone */

@@ -1610,32 +1610,37 @@ static void monitor_cgroups_remove(struct host *h, const char *name)
  * monitor cgroup for good. The caller here is a child that exits at once,
  * as LXD's forkstart does. The child only opens a handle and starts.
  */
-int host_start(struct host *h, const char *name, struct lx_err *err)
+int host_start_begin(struct host *h, const char *name, struct host_start_op *op, struct lx_err *err)
 {
 	_cleanup_(ct_putp) struct lxc_container *c = NULL;
 	_cleanup_free_ char *logpath = ct_file(h, name, "lxc.log");
 	enum ct_state st;
-	off_t mark;
 	pid_t pid;
-	int r, status = 0;
+	int r;
 
+	memset(op, 0, sizeof(*op));
+	op->pid = -1;
 	r = ct_open(h, name, &c, err);
 	if (r < 0)
 		return r;
 	st = state_of(c);
 	if (st == CT_RUNNING)
-		return 0;
+		return 1;
 	if (st != CT_STOPPED)
 		return lx_err_set(err, -EBUSY, "cannot start '%s': it is %s", name, c->state(c));
 	ct_put(TAKE_PTR(c));
-	mark = log_mark(logpath);
+	op->mark = log_mark(logpath);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		return lx_err_errno(err, -errno, "cannot start '%s': fork", name);
 	if (pid == 0) {
-		struct lxc_container *child = lxc_container_new(name, h->lxcpath);
+		struct lxc_container *child;
 
+		/* nothing of ours (the state lock, the database) may outlive us in liblxc's
+		 * children, should lxops be killed while they work */
+		close_range(3, ~0U, 0);
+		child = lxc_container_new(name, h->lxcpath);
 		if (!child || !child->is_defined(child))
 			_exit(2);
 		/* Both are liblxc's defaults; stated so a change there cannot surprise us. */
@@ -1643,10 +1648,24 @@ int host_start(struct host *h, const char *name, struct lx_err *err)
 		child->want_close_all_fds(child, true);
 		_exit(child->start(child, 0, NULL) ? 0 : 1);
 	}
-	r = wait_child(pid, &status);
+	op->pid = pid;
+	snprintf(op->name, sizeof(op->name), "%s", name);
+	return 0;
+}
+
+int host_start_end(struct host *h, struct host_start_op *op, struct lx_err *err)
+{
+	_cleanup_(ct_putp) struct lxc_container *c = NULL;
+	_cleanup_free_ char *logpath = ct_file(h, op->name, "lxc.log");
+	int r, status = 0;
+
+	if (op->pid < 0)
+		return 0;
+	r = wait_child(op->pid, &status);
+	op->pid = -1;
 	if (r < 0)
-		return lx_err_errno(err, r, "cannot start '%s': waitpid", name);
-	r = ct_open(h, name, &c, err);
+		return lx_err_errno(err, r, "cannot start '%s': waitpid", op->name);
+	r = ct_open(h, op->name, &c, err);
 	if (r < 0)
 		return r;
 	if (exit_code(status) == 0 && c->wait(c, "RUNNING", START_WAIT_S) &&
@@ -1658,8 +1677,18 @@ int host_start(struct host *h, const char *name, struct lx_err *err)
 	 */
 	c->wait(c, "STOPPED", START_WAIT_S);
 	if (state_of(c) == CT_STOPPED)
-		monitor_cgroups_remove(h, name);
-	return fail_logged(err, -EIO, logpath, mark, "cannot start container '%s'", name);
+		monitor_cgroups_remove(h, op->name);
+	return fail_logged(err, -EIO, logpath, op->mark, "cannot start container '%s'", op->name);
+}
+
+int host_start(struct host *h, const char *name, struct lx_err *err)
+{
+	struct host_start_op op;
+	int r = host_start_begin(h, name, &op, err);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	return host_start_end(h, &op, err);
 }
 
 static int ct_stop(struct host *h, struct lxc_container *c, const char *name, int timeout,

@@ -126,6 +126,20 @@ int host_read_config(struct host *h, const char *name, char **ret, struct lx_err
 /* Current content of lxops.conf (malloc'd, "" if none). */
 int host_read_managed_config(struct host *h, const char *name, char **ret, struct lx_err *err);
 
+/*
+ * A start in two halves, so a caller can prepare the next container while
+ * this one boots: begin forks the short-lived start child and returns 0 (or 1
+ * when already running: nothing to end); end waits for it and checks RUNNING,
+ * quoting the log on failure. Every begun start must be ended.
+ */
+struct host_start_op {
+	pid_t pid;  /* the start child, -1 when none */
+	off_t mark; /* log size before the start: only newer ERROR lines are quoted */
+	char name[128];
+};
+int host_start_begin(struct host *h, const char *name, struct host_start_op *op,
+		     struct lx_err *err);
+int host_start_end(struct host *h, struct host_start_op *op, struct lx_err *err);
 /* Starts name from a forked child; waits until RUNNING; on failure quotes the log. */
 int host_start(struct host *h, const char *name, struct lx_err *err);
 /*

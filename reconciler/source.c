@@ -272,11 +272,12 @@ static int add_file(struct walk *w, const git_tree_entry *e)
 	if (r < 0)
 		return r;
 	if (revision_is_yaml(w->path.buf) && size <= w->max_yaml_bytes) {
+		const char *data;
+
 		r = read_object(w, e, &obj);
 		if (r < 0)
 			return r;
-		const char *data = git_odb_object_data(obj);
-
+		data = git_odb_object_data(obj);
 		f = revision_add(w->rev, w->path.buf, data ? data : "", git_odb_object_size(obj));
 	} else {
 		f = revision_add(w->rev, w->path.buf, NULL, 0);

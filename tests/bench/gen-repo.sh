@@ -36,4 +36,4 @@ awk -v dir="$dir" -v n="$n" -v p="$p" -v hosts="$hosts" 'BEGIN {
 printf 'prune: false\n' >"$dir/lxops.yaml"
 git -C "$dir" init -q -b main
 git -C "$dir" add -A
-git -C "$dir" -c user.name=bench -c user.email=bench@example.invalid commit -qm "synthetic $n containers"
+git -C "$dir" -c gc.auto=0 -c user.name=bench -c user.email=bench@example.invalid commit -qm "synthetic $n containers"
