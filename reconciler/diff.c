@@ -278,6 +278,18 @@ static bool key_explains(const char *what, const char *key)
 {
 	size_t w = strlen(what), k = strlen(key);
 
+	/*
+	 * Config keys of one family share cgroup files: memsw follows
+	 * limits.memory, cpu.shares follows limits.cpu.priority. A change of
+	 * limits.memory explains limits.memory.swap's file, and the reverse.
+	 */
+	if (strncmp(what, "devices", 7) && strncmp(key, "devices", 7)) {
+		if (!strcmp(what, key))
+			return true;
+		return (w < k && !strncmp(key, what, w) && key[w] == '.') ||
+		       (k < w && !strncmp(what, key, k) && what[k] == '.') ||
+		       (!strncmp(what, "limits.cpu", 10) && !strncmp(key, "limits.cpu", 10));
+	}
 	if (strncmp(what, "devices", 7) || strncmp(key, "devices", 7))
 		return !strcmp(what, key);
 	if (w == k)

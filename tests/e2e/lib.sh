@@ -126,6 +126,13 @@ assert_has() { grep -qF -- "$1" <<<"$OUT" || fail "output lacks '$1'"; }
 assert_not_out() { ! grep -qE -- "$1" <<<"$OUT" || fail "output has /$1/"; }
 assert_eq() { [[ $1 == "$2" ]] || fail "${3:-value}: '$1' != '$2'"; }
 
+# A document (file) conforms to schema/NAME.schema.json.
+assert_schema() { # name file
+	local out
+	out=$("${SCHEMA_CHECK:?}" "${SCHEMAS:?}/$1.schema.json" "$2" 2>&1) ||
+		{ OUT=$out; fail "$2 does not conform to schema/$1.schema.json"; }
+}
+
 # LXC's own view (the witnesses).
 ct_state() { lxc-info -P "$LXCPATH" -n "$1" -s -H 2>/dev/null || echo MISSING; }
 ct_pid() { lxc-info -P "$LXCPATH" -n "$1" -p -H 2>/dev/null; }

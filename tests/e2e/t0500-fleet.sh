@@ -77,6 +77,8 @@ cmp -s "$TRASH/onhost.json" "$TRASH/against.json" || {
 }
 [[ -e /nonexistent ]] && fail "plan --against touched the filesystem"
 grep -q '"limits.processes"' "$TRASH/against.json" || fail "the change is not in the plan"
+assert_schema status "$TRASH/h1.json"
+assert_schema plan "$TRASH/onhost.json"
 
 t "plan --against --detailed-exitcode"
 OUT=$("$LXOPS" --repo "$REPO" plan --against "$TRASH/h1.json" --detailed-exitcode 2>&1)
@@ -87,6 +89,7 @@ t "a saved plan applies exactly"
 agent "$L1" "$S1" h1 plan --out "$TRASH/plan.json"
 assert_rc 0
 [[ $(stat -c %a "$TRASH/plan.json") == 600 ]] || fail "plan file mode"
+assert_schema planfile "$TRASH/plan.json"
 agent "$L1" "$S1" h1 apply "$TRASH/plan.json"
 assert_rc 0
 assert_eq "$(lxc-cgroup -P "$L1" -n "$A" pids.max)" 60 "pids"
