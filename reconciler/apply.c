@@ -57,21 +57,48 @@ static void say(struct apply_ctx *ctx, bool ok, const char *name, const char *fm
 }
 
 /* One event (and optionally the resource row) in one transaction. */
-static int record(struct apply_ctx *ctx, const struct resource_row *row, bool delete_row,
-		  const char *name, const char *action, const char *outcome, const char *message,
-		  struct lx_err *err)
+struct event_row apply_event(const struct apply_ctx *ctx, const char *kind, const char *name,
+			     const char *action, const char *outcome, const char *message)
 {
-	struct event_row ev = {
+	return (struct event_row){
 		.revision_id = ctx->revision_id,
 		.time = ctx->now(),
 		.host = (char *)ctx->host_name,
-		.kind = (char *)"container",
+		.kind = (char *)kind,
 		.name = (char *)name,
 		.action = (char *)action,
 		.outcome = (char *)outcome,
 		.message = (char *)message,
 		.commit = (char *)ctx->commit,
 	};
+}
+
+int apply_finish_txn(struct apply_ctx *ctx, int r, const struct event_row *ev, struct lx_err *err)
+{
+	if (r >= 0 && ev)
+		r = state_event_append(ctx->st, ev, err);
+	if (r >= 0)
+		r = state_commit(ctx->st, err);
+	if (r < 0)
+		state_rollback(ctx->st);
+	return r;
+}
+
+const char *apply_outcome(int r, const struct apply_result *res, size_t nerrors, bool interrupted)
+{
+	if (r < 0 && r != -EIO)
+		return "failed";
+	if (res->failed || res->held || nerrors)
+		return res->ok ? "partial" : "failed";
+	return interrupted ? "partial" : "success";
+}
+
+/* One event (and optionally the resource row) in one transaction. */
+static int record(struct apply_ctx *ctx, const struct resource_row *row, bool delete_row,
+		  const char *name, const char *action, const char *outcome, const char *message,
+		  struct lx_err *err)
+{
+	struct event_row ev = apply_event(ctx, "container", name, action, outcome, message);
 	int r;
 
 	r = state_begin(ctx->st, err);
@@ -81,13 +108,7 @@ static int record(struct apply_ctx *ctx, const struct resource_row *row, bool de
 		r = state_resource_put(ctx->st, row, err);
 	else if (delete_row)
 		r = state_resource_delete(ctx->st, ctx->host_name, "container", name, err);
-	if (r >= 0)
-		r = state_event_append(ctx->st, &ev, err);
-	if (r >= 0)
-		r = state_commit(ctx->st, err);
-	if (r < 0)
-		state_rollback(ctx->st);
-	return r;
+	return apply_finish_txn(ctx, r, &ev, err);
 }
 
 static void fill_row(struct apply_ctx *ctx, const struct ct_diff *cd, struct resource_row *row,

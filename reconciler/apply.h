@@ -45,6 +45,19 @@ struct apply_result {
 	size_t ok, failed, held, skipped;
 };
 
+/* An event of this apply: its revision, commit, host and the current time. */
+struct event_row apply_event(const struct apply_ctx *ctx, const char *kind, const char *name,
+			     const char *action, const char *outcome, const char *message);
+/*
+ * Ends a transaction begun with state_begin() whose changes gave r: when r >= 0
+ * appends ev (if any) and commits, so the record and its event land together;
+ * otherwise, or when that fails, rolls back. Returns r or the failure.
+ */
+int apply_finish_txn(struct apply_ctx *ctx, int r, const struct event_row *ev, struct lx_err *err);
+
+/* The revision's outcome (success|partial|failed) from apply_plan's return and counts. */
+const char *apply_outcome(int r, const struct apply_result *res, size_t nerrors, bool interrupted);
+
 /* Applies p's steps. Returns 0 when every step succeeded, -EIO when some failed
  * (each reported and recorded), other negative codes on state errors (err). */
 int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result *res,

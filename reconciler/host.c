@@ -811,28 +811,6 @@ static int exit_code(int status)
 	return 255;
 }
 
-/* Reads all of fd from offset 0, up to max bytes. */
-static char *fd_read_all(int fd, size_t max)
-{
-	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-	char buf[8192];
-
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return xstrdup("");
-	while (sb.len < max) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		strbuf_add(&sb, buf, (size_t)n);
-	}
-	if (sb.len > max)
-		strbuf_setlen(&sb, max);
-	return strbuf_detach(&sb, NULL);
-}
-
 void host_probe_criu(struct host *h)
 {
 	_cleanup_close_ int out = -1, devnull = -1;
@@ -886,7 +864,7 @@ void host_probe_criu(struct host *h)
 	 * The first "Error (file:line): msg" that is not criu's generic
 	 * "exited, status=" about a helper (KEYS.md §0.6).
 	 */
-	text = fd_read_all(out, 1 << 20);
+	text = fs_read_fd(out, 1 << 20);
 	for (line = text; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
@@ -2354,6 +2332,6 @@ int host_attach_run(struct host *h, const char *name, const char *const *argv, i
 	if (ret_status)
 		*ret_status = exit_code(status);
 	if (ret_output)
-		*ret_output = fd_read_all(out, ATTACH_OUTPUT_MAX);
+		*ret_output = fs_read_fd(out, ATTACH_OUTPUT_MAX);
 	return 0;
 }

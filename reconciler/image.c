@@ -308,17 +308,7 @@ static int record_image(struct apply_ctx *ctx, const struct image *img, const ch
 		.size = size,
 		.imported_at = ctx->now(),
 	};
-	struct event_row ev = {
-		.revision_id = ctx->revision_id,
-		.time = ctx->now(),
-		.host = (char *)ctx->host_name,
-		.kind = (char *)"image",
-		.name = (char *)img->alias,
-		.action = (char *)"import",
-		.outcome = (char *)"ok",
-		.message = (char *)message,
-		.commit = (char *)ctx->commit,
-	};
+	struct event_row ev = apply_event(ctx, "image", img->alias, "import", "ok", message);
 	int r;
 
 	r = state_begin(ctx->st, err);
@@ -326,13 +316,7 @@ static int record_image(struct apply_ctx *ctx, const struct image *img, const ch
 		r = state_image_put(ctx->st, &row, err);
 	if (r >= 0 && key)
 		r = state_meta_set(ctx->st, key, fp, err);
-	if (r >= 0)
-		r = state_event_append(ctx->st, &ev, err);
-	if (r >= 0)
-		r = state_commit(ctx->st, err);
-	if (r < 0)
-		state_rollback(ctx->st);
-	return r;
+	return apply_finish_txn(ctx, r, &ev, err);
 }
 
 /* Makes sure img is in the store; *fp its fingerprint. */
@@ -560,29 +544,14 @@ static int record_base(struct apply_ctx *ctx, const char *base, const char *stat
 		.created_at = ctx->now(),
 		.updated_at = ctx->now(),
 	};
-	struct event_row ev = {
-		.revision_id = ctx->revision_id,
-		.time = ctx->now(),
-		.host = (char *)ctx->host_name,
-		.kind = (char *)"image",
-		.name = (char *)base,
-		.action = (char *)"base",
-		.outcome = (char *)(strcmp(status, "synced") ? "started" : "ok"),
-		.message = (char *)message,
-		.commit = (char *)ctx->commit,
-	};
+	struct event_row ev = apply_event(ctx, "image", base, "base",
+					  (strcmp(status, "synced") ? "started" : "ok"), message);
 	int r;
 
 	r = state_begin(ctx->st, err);
 	if (r >= 0)
 		r = state_resource_put(ctx->st, &row, err);
-	if (r >= 0)
-		r = state_event_append(ctx->st, &ev, err);
-	if (r >= 0)
-		r = state_commit(ctx->st, err);
-	if (r < 0)
-		state_rollback(ctx->st);
-	return r;
+	return apply_finish_txn(ctx, r, &ev, err);
 }
 
 static int ensure_base(struct apply_ctx *ctx, const struct image *img, const char *fp,
@@ -964,17 +933,7 @@ static void say(struct apply_ctx *ctx, bool ok, const char *alias, const char *f
 static int event(struct apply_ctx *ctx, const char *name, const char *action, const char *msg,
 		 const char *del_resource, const char *del_image, struct lx_err *err)
 {
-	struct event_row ev = {
-		.revision_id = ctx->revision_id,
-		.time = ctx->now(),
-		.host = (char *)ctx->host_name,
-		.kind = (char *)"image",
-		.name = (char *)name,
-		.action = (char *)action,
-		.outcome = (char *)"ok",
-		.message = (char *)msg,
-		.commit = (char *)ctx->commit,
-	};
+	struct event_row ev = apply_event(ctx, "image", name, action, "ok", msg);
 	int r;
 
 	r = state_begin(ctx->st, err);
@@ -982,13 +941,7 @@ static int event(struct apply_ctx *ctx, const char *name, const char *action, co
 		r = state_resource_delete(ctx->st, ctx->host_name, "image", del_resource, err);
 	if (r >= 0 && del_image)
 		r = state_image_delete(ctx->st, del_image, err);
-	if (r >= 0)
-		r = state_event_append(ctx->st, &ev, err);
-	if (r >= 0)
-		r = state_commit(ctx->st, err);
-	if (r < 0)
-		state_rollback(ctx->st);
-	return r;
+	return apply_finish_txn(ctx, r, &ev, err);
 }
 
 int image_prune(struct apply_ctx *ctx, struct lx_err *err)

@@ -52,17 +52,7 @@ static int record_event(struct apply_ctx *ctx, const char *container, const char
 			const char *outcome, const char *message, const struct snapshot_row *put,
 			const char *del, struct lx_err *err)
 {
-	struct event_row ev = {
-		.revision_id = ctx->revision_id,
-		.time = ctx->now(),
-		.host = (char *)ctx->host_name,
-		.kind = (char *)"container",
-		.name = (char *)container,
-		.action = (char *)action,
-		.outcome = (char *)outcome,
-		.message = (char *)message,
-		.commit = (char *)ctx->commit,
-	};
+	struct event_row ev = apply_event(ctx, "container", container, action, outcome, message);
 	int r;
 
 	r = state_begin(ctx->st, err);
@@ -72,13 +62,7 @@ static int record_event(struct apply_ctx *ctx, const char *container, const char
 		r = state_snapshot_put(ctx->st, put, err);
 	else if (del)
 		r = state_snapshot_delete(ctx->st, ctx->host_name, container, del, err);
-	if (r >= 0)
-		r = state_event_append(ctx->st, &ev, err);
-	if (r >= 0)
-		r = state_commit(ctx->st, err);
-	if (r < 0)
-		state_rollback(ctx->st);
-	return r;
+	return apply_finish_txn(ctx, r, &ev, err);
 }
 
 int lifecycle_forget(struct apply_ctx *ctx, const char *container, struct lx_err *err)
@@ -95,10 +79,7 @@ int lifecycle_forget(struct apply_ctx *ctx, const char *container, struct lx_err
 	r = state_begin(ctx->st, err);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = state_snapshot_delete(ctx->st, ctx->host_name, container, rows[i].name, err);
-	if (r >= 0)
-		r = state_commit(ctx->st, err);
-	if (r < 0)
-		state_rollback(ctx->st);
+	r = apply_finish_txn(ctx, r, NULL, err);
 	state_snapshot_rows_free(rows, n);
 	return r;
 }

@@ -39,24 +39,6 @@
 static const char *const tool_dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
 #define SYS_NET "/sys/class/net"
 
-static char *fd_slurp(int fd)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return xstrdup("");
-	while (sb.len < OUTPUT_MAX) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		strbuf_add(&sb, buf, (size_t)n);
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /* The command as one line, for messages. */
 static char *argv_text(const char *const *argv)
 {
@@ -129,7 +111,7 @@ int netdev_run(pid_t netns_pid, const char *const *argv, char **ret_out, struct 
 			return lx_err_errno(err, -errno, "cannot run '%s': waitpid", cmd);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		if (ret_out)
-			*ret_out = fd_slurp(out);
+			*ret_out = fs_read_fd(out, OUTPUT_MAX);
 		return 0;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 125)
@@ -138,7 +120,7 @@ int netdev_run(pid_t netns_pid, const char *const *argv, char **ret_out, struct 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return lx_err_set(err, -ENOENT, "'%s' failed: %s is not installed (iproute2)", cmd,
 				  argv[0]);
-	etext = fd_slurp(errfd);
+	etext = fs_read_fd(errfd, OUTPUT_MAX);
 	squash(etext);
 	return lx_err_set(err, -EIO, "'%s' failed (exit %d): %s", cmd,
 			  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),

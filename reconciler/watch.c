@@ -990,10 +990,7 @@ static enum outcome run(struct watcher *w, const char *commit, unsigned due)
 	}
 	if (r < 0 && r != -EIO)
 		note_error(w, err.msg);
-	outcome = r < 0 && r != -EIO			       ? "failed"
-		  : res.failed || res.held || s.plan.cs.nerror ? (res.ok ? "partial" : "failed")
-		  : sig_term				       ? "partial"
-							       : "success";
+	outcome = apply_outcome(r, &res, s.plan.cs.nerror, sig_term);
 	{
 		char msg[160];
 		struct lx_err e2 = LX_ERR_INIT;

@@ -270,10 +270,7 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	signal(SIGTERM, SIG_DFL);
 	if (r < 0 && r != -EIO)
 		log_error("%s", err.msg);
-	outcome = r < 0 && r != -EIO			       ? "failed"
-		  : res.failed || res.held || s.plan.cs.nerror ? (res.ok ? "partial" : "failed")
-		  : interrupted				       ? "partial"
-							       : "success";
+	outcome = apply_outcome(r, &res, s.plan.cs.nerror, interrupted);
 	{
 		char msg[160];
 		struct lx_err e2 = LX_ERR_INIT;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "strbuf.h"
 
 int fs_read_file(const char *path, size_t max, char **ret, size_t *ret_len, struct lx_err *err)
 {
@@ -47,6 +48,27 @@ int fs_read_file(const char *path, size_t max, char **ret, size_t *ret_len, stru
 	if (ret_len)
 		*ret_len = len;
 	return 0;
+}
+
+char *fs_read_fd(int fd, size_t max)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	char buf[8192];
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return xstrdup("");
+	while (sb.len < max) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		strbuf_add(&sb, buf, (size_t)n);
+	}
+	if (sb.len > max)
+		strbuf_setlen(&sb, max);
+	return strbuf_detach(&sb, NULL);
 }
 
 static int write_all(int fd, const void *data, size_t len)

@@ -15,6 +15,9 @@
 
 /* Reads a whole file (at most max bytes, else -EFBIG). *ret is NUL-terminated, caller frees. */
 int fs_read_file(const char *path, size_t max, char **ret, size_t *ret_len, struct lx_err *err);
+/* All of fd from offset 0, at most max bytes (more is cut), NUL-terminated, malloc'd; never NULL.
+ */
+char *fs_read_fd(int fd, size_t max);
 /* Writes data to path atomically: temp file in the same directory, fsync, rename. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		    struct lx_err *err);
