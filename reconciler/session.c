@@ -257,6 +257,7 @@ int session_open(struct session *s, const struct session_opts *o, struct diag_li
 		return lx_err_errno(err, -errno, "cannot read this host's name (use --host)");
 
 	if (!o->skip_repo) {
+		source_verify_objects(trust_required(&o->trust));
 		r = pipeline_load(o->repo, o->ref, &s->l, diags, err);
 		if (r < 0)
 			return r;

@@ -42,6 +42,13 @@ int source_read_blob(struct source *s, const char *commit, const char *path, cha
 		     size_t *ret_len, struct lx_err *err);
 
 /*
+ * Whether objects read are re-hashed against their ids (libgit2's strict
+ * verification). Off by default, as in git; on when signatures are trusted.
+ * Process-wide: call before source_load().
+ */
+void source_verify_objects(bool on);
+
+/*
  * The signature of commit (its gpgsig header, OpenPGP or SSH armour) and the
  * exact bytes it signs, both malloc'd. -ENOENT when the commit is unsigned.
  */

@@ -24,5 +24,5 @@ for ((h = 0; h < measured; h++)); do
 done
 max() { printf '%s\n' "$@" | sort -g | tail -1; }
 echo "fleet: $n containers over $hosts hosts, plan --no-refresh per agent ($measured agents):"
-echo "  wall: median $(median "${times[@]}") s, max $(max "${times[@]}") s (target < 1 s)"
+echo "  wall: median $(median "${times[@]}") s, max $(max "${times[@]}") s (target < 1 s); all: ${times[*]}"
 echo "  peak RSS: median $(median "${rss[@]}") MB, max $(max "${rss[@]}") MB (target < 200 MB)"
