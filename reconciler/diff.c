@@ -300,8 +300,11 @@ static bool key_explains(const char *what, const char *key)
 }
 
 /* Compare each managed cgroup file of a running container with its desired value. */
-static void diff_cgroups(struct dctx *x, struct ct_diff *cd, const struct changes *keys_changed,
-			 struct changes *cs)
+/*
+ * keys_changed: the first nkeys entries of cs (the changes from git); read by
+ * index, since add_change() may move cs's array while we append to it.
+ */
+static void diff_cgroups(struct dctx *x, struct ct_diff *cd, size_t nkeys, struct changes *cs)
 {
 	const struct actual_ct *act = cd->actual;
 
@@ -313,8 +316,7 @@ static void diff_cgroups(struct dctx *x, struct ct_diff *cd, const struct change
 	 * container as it was found, so there is no drift to report until the
 	 * first change in git makes lxops write its config (and every limit).
 	 */
-	if (cd->recorded && cd->recorded->adopted && !cd->recorded->managed_conf &&
-	    !keys_changed->n)
+	if (cd->recorded && cd->recorded->adopted && !cd->recorded->managed_conf && !nkeys)
 		return;
 	for (size_t i = 0; i < cd->lx.ncg; i++) {
 		const struct cg_item *it = &cd->lx.cg[i];
@@ -323,8 +325,8 @@ static void diff_cgroups(struct dctx *x, struct ct_diff *cd, const struct change
 
 		if (got && lxconf_cg_matches(it, got))
 			continue;
-		for (size_t k = 0; k < keys_changed->n; k++)
-			if (key_explains(keys_changed->v[k].what, it->key))
+		for (size_t k = 0; k < nkeys; k++)
+			if (key_explains(cs->v[k].what, it->key))
 				explained = true;
 		add_change(cs, arena_printf(x->a, "cgroup %s", it->file),
 			   got ? got : "(unreadable)", it->value, VERDICT_LIVE,
@@ -435,7 +437,8 @@ static void diff_desired(struct dctx *x, struct ct_diff *cd, size_t di)
 	const struct container *c = cd->desired;
 	const struct recorded *r = cd->recorded;
 	const struct actual_ct *act = cd->actual;
-	struct changes cs = { 0 }, keys = { 0 };
+	struct changes cs = { 0 };
+	size_t nkeys;
 	struct diag_list dl;
 	bool recorded_ok = r && r->has_config && strcmp(r->status, "creating");
 
@@ -537,8 +540,7 @@ static void diff_desired(struct dctx *x, struct ct_diff *cd, size_t di)
 	diff_config(x, &r->config, &c->eff_config, &cs);
 	diff_devices(x, cd, &r->devices, &cs);
 	/* keys changed in git explain cgroup differences */
-	keys.v = cs.v;
-	keys.n = cs.n;
+	nkeys = cs.n;
 	if (r->managed_conf && act->managed_conf && strcmp(r->managed_conf, act->managed_conf))
 		add_change(&cs, "lxops.conf", "edited on the host", "rewritten", VERDICT_NONE, true,
 			   false, "changed on the host");
@@ -549,8 +551,7 @@ static void diff_desired(struct dctx *x, struct ct_diff *cd, size_t di)
 	plan_state(cd, act, true, x, &cs);
 	diff_image_rootfs(x, cd, &cs);
 	diff_lifecycle(x, cd, true, &cs);
-	keys.v = cs.v; /* cs may have moved */
-	diff_cgroups(x, cd, &keys, &cs);
+	diff_cgroups(x, cd, nkeys, &cs);
 
 	for (size_t i = 0; i < cs.n; i++)
 		if (cs.v[i].drift)

@@ -15,9 +15,12 @@
 static const char usage[] =
 	"usage: lxops plan [--json | --format FMT] [--detailed-exitcode] [--no-refresh]\n"
 	"                  [--target NAME]... [--prune] [--adopt] [--show-secrets]\n"
+	"                  [--against STATUS.json] [--out PLANFILE]\n"
 	"\n"
 	"Show what 'lxops apply' would change on this host: creates, live and restart\n"
-	"updates, state changes, deletions, drift, orphans and unmanaged containers.";
+	"updates, state changes, deletions, drift, orphans and unmanaged containers.\n"
+	"With --against, plan from a saved 'lxops status --json' instead (no root, no\n"
+	"host access); with --out, save the plan for 'lxops apply PLANFILE'.";
 
 enum {
 	OPT_FORMAT = OPT_CMD_BASE,
