@@ -42,6 +42,8 @@ if ! ip link show "$bridge" >/dev/null 2>&1; then
 	made_bridge=1
 fi
 
+# the host's git configuration (commit.gpgsign, hooks) must not change the run
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 mkdir -p "$repo"
 cp -r examples/. "$repo/"
 rm -rf "$repo/run.sh" "$repo/ci" "$repo"/*.service

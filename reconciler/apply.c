@@ -13,17 +13,30 @@
  * config only after the host accepted it, so an interrupted update is
  * planned again.
  *
- * cgroup v1 memory writes follow KEYS.md §2: memsw and limit are reset to
- * unlimited first, then the limit and memsw are set, so a raise and a
- * lowering both pass the kernel's memsw >= limit rule.
+ * cgroup v1 memory writes follow KEYS.md §1.2 (LXD's Update): the current
+ * values are read, memsw, limit and soft are reset to unlimited, then the
+ * limit, memsw and soft are set, so a raise and a lowering both pass the
+ * kernel's memsw >= limit rule; when the kernel refuses a value (a limit
+ * below what the container uses: EBUSY), the old values are put back.
+ *
+ * A restart never leaves a container down that was running: the new
+ * lxops.conf is validated and written while it still runs, and when the
+ * stop or the start fails, the container's previous config files go back
+ * and it is started on them again.
+ *
+ * Every stop (restart, state change, delete) is a clean shutdown of
+ * boot.host_shutdown_timeout seconds (the caller's stop_timeout when unset),
+ * then a kill.
  */
 #include "apply.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "devhost.h"
 #include "export.h"
@@ -156,10 +169,39 @@ static int record_failure(struct apply_ctx *ctx, const struct ct_diff *cd, const
 
 /* ---- host steps ---- */
 
-static bool is_memory_file(const char *f)
+/*
+ * cgroup v1 memory files: reset in this order (memsw first, so the limit may
+ * go up to unlimited), then set in mem_order (the limit first, so memsw may
+ * go down to it).
+ */
+#define MEM_LIMIT 0
+#define MEM_MEMSW 1
+#define MEM_SOFT  2
+static const char *const mem_files[] = { "memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
+					 "memory.soft_limit_in_bytes" };
+static const int mem_reset[] = { MEM_MEMSW, MEM_LIMIT, MEM_SOFT };
+static const int mem_order[] = { MEM_LIMIT, MEM_MEMSW, MEM_SOFT };
+
+static int memory_index(const char *f)
 {
-	return !strcmp(f, "memory.limit_in_bytes") || !strcmp(f, "memory.memsw.limit_in_bytes") ||
-	       !strcmp(f, "memory.soft_limit_in_bytes");
+	for (size_t k = 0; k < ARRAY_SIZE(mem_files); k++)
+		if (!strcmp(f, mem_files[k]))
+			return (int)k;
+	return -1;
+}
+
+/*
+ * What a v1 memory file reads after writing -1: the page counter's maximum,
+ * LONG_MAX rounded down to a page (9223372036854771712 with 4 KiB pages, as
+ * lxconf.c's V1_UNLIMITED).
+ */
+static void v1_unlimited(char *buf, size_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (page <= 0)
+		page = 4096;
+	snprintf(buf, size, "%ld", LONG_MAX / page * page);
 }
 
 static int cg_write(struct apply_ctx *ctx, const char *name, const struct cg_item *it,
@@ -179,82 +221,193 @@ static int cg_write(struct apply_ctx *ctx, const char *name, const struct cg_ite
 	return host_cgroup_set(ctx->h, name, it->file, it->value, expect, err);
 }
 
+/*
+ * Puts back the v1 memory values read before a change that failed: memsw to
+ * unlimited first (whatever the failed change left), then the old limit,
+ * memsw and soft limit, each read back. Best effort: the first failure is
+ * returned in e.
+ */
+static int memory_restore(struct apply_ctx *ctx, const char *name, char *const old[3],
+			  struct lx_err *e)
+{
+	char unlimited[32];
+	int r = 0, r2;
+
+	v1_unlimited(unlimited, sizeof(unlimited));
+	if (old[MEM_MEMSW])
+		r = host_cgroup_set(ctx->h, name, mem_files[MEM_MEMSW], "-1", unlimited, e);
+	for (size_t k = 0; k < ARRAY_SIZE(mem_order); k++) {
+		const char *f = mem_files[mem_order[k]], *v = old[mem_order[k]];
+		struct lx_err e2 = LX_ERR_INIT;
+
+		if (!v)
+			continue;
+		r2 = host_cgroup_set(ctx->h, name, f, v, v, r < 0 ? &e2 : e);
+		if (r >= 0)
+			r = r2;
+	}
+	return r;
+}
+
+/*
+ * The v1 memory files of lx that must change, as LXD's Update does it (see
+ * the top of this file). On a refusal the old values go back and the first
+ * error is returned, with what the restore did.
+ */
+static int apply_memory_v1(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
+{
+	const struct lxconf *lx = &cd->lx;
+	const struct cg_item *want[3] = { NULL, NULL, NULL };
+	char *old[3] = { NULL, NULL, NULL };
+	char unlimited[32];
+	bool touched;
+	int r = 0;
+
+	for (size_t i = 0; i < lx->ncg; i++) {
+		int k = memory_index(lx->cg[i].file);
+		if (k >= 0)
+			want[k] = &lx->cg[i];
+	}
+	/* what is there now, so a refusal can be undone */
+	for (size_t k = 0; r >= 0 && k < ARRAY_SIZE(mem_files); k++)
+		if (want[k])
+			r = host_cgroup_get(ctx->h, cd->name, mem_files[k], &old[k], err);
+	v1_unlimited(unlimited, sizeof(unlimited));
+	touched = r >= 0;
+	for (size_t k = 0; r >= 0 && k < ARRAY_SIZE(mem_reset); k++)
+		if (want[mem_reset[k]])
+			r = host_cgroup_set(ctx->h, cd->name, mem_files[mem_reset[k]], "-1",
+					    unlimited, err);
+	for (size_t k = 0; r >= 0 && k < ARRAY_SIZE(mem_order); k++)
+		if (want[mem_order[k]])
+			r = cg_write(ctx, cd->name, want[mem_order[k]], err);
+	if (r < 0 && touched) {
+		struct lx_err e2 = LX_ERR_INIT;
+		char first[sizeof(err->msg)];
+
+		snprintf(first, sizeof(first), "%s", err->msg);
+		if (memory_restore(ctx, cd->name, old, &e2) < 0)
+			lx_err_set(err, r,
+				   "%s; the previous memory limits could not all be put back: %s",
+				   first, e2.msg);
+		else
+			lx_err_set(err, r, "%s; the previous memory limits were put back", first);
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(old); k++)
+		free(old[k]);
+	return r;
+}
+
 /* Brings every managed cgroup file of a running container to its desired value. */
 static int apply_cgroups(struct apply_ctx *ctx, const struct ct_diff *cd, bool only_mismatched,
 			 struct lx_err *err)
 {
 	const struct lxconf *lx = &cd->lx;
+	const char **files = xcalloc(lx->ncg + 1, sizeof(*files));
+	char **cur = xcalloc(lx->ncg + 1, sizeof(*cur));
 	bool mem_dirty = false;
-	int r;
+	int r = 0;
 
+	for (size_t i = 0; i < lx->ncg; i++)
+		files[i] = lx->cg[i].file;
+	/* one read of them all; a file that cannot be read is written */
+	if (only_mismatched &&
+	    host_cgroup_get_many(ctx->h, cd->name, cd->actual ? cd->actual->init_pid : 0, files,
+				 lx->ncg, cur, err) < 0) {
+		r = err->code;
+		goto out;
+	}
 	for (size_t i = 0; i < lx->ncg; i++) {
 		const struct cg_item *it = &lx->cg[i];
-		_cleanup_free_ char *cur = NULL;
-		struct lx_err e2 = LX_ERR_INIT;
 
-		if (host_cgroup_get(ctx->h, cd->name, it->file, &cur, &e2) < 0 ||
-		    !lxconf_cg_matches(it, cur) || !only_mismatched) {
-			if (is_memory_file(it->file)) {
-				mem_dirty = true;
-				continue;
-			}
-			r = cg_write(ctx, cd->name, it, err);
-			if (r < 0)
-				return r;
+		if (only_mismatched && cur[i] && lxconf_cg_matches(it, cur[i]))
+			continue;
+		if (memory_index(it->file) >= 0) {
+			mem_dirty = true;
+			continue;
 		}
+		r = cg_write(ctx, cd->name, it, err);
+		if (r < 0)
+			goto out;
 	}
-	if (!mem_dirty)
-		return 0;
-	/* v1 memory: reset memsw, limit and soft, then set limit, memsw, soft (KEYS.md §2) */
-	{
-		static const char *const reset[] = { "memory.memsw.limit_in_bytes",
-						     "memory.limit_in_bytes",
-						     "memory.soft_limit_in_bytes" };
-		static const char *const order[] = { "memory.limit_in_bytes",
-						     "memory.memsw.limit_in_bytes",
-						     "memory.soft_limit_in_bytes" };
-		for (size_t k = 0; k < 3; k++) {
-			bool managed = false;
-			for (size_t i = 0; i < lx->ncg; i++)
-				managed |= !strcmp(lx->cg[i].file, reset[k]);
-			if (!managed)
-				continue;
-			r = host_cgroup_set(ctx->h, cd->name, reset[k], "-1", NULL, err);
-			if (r < 0 && r != -EIO)
-				return r;
-		}
-		for (size_t k = 0; k < 3; k++)
-			for (size_t i = 0; i < lx->ncg; i++)
-				if (!strcmp(lx->cg[i].file, order[k])) {
-					r = cg_write(ctx, cd->name, &lx->cg[i], err);
-					if (r < 0)
-						return r;
-				}
-	}
-	return 0;
+	if (mem_dirty)
+		r = apply_memory_v1(ctx, cd, err);
+out:
+	for (size_t i = 0; i < lx->ncg; i++)
+		free(cur[i]);
+	free(cur);
+	free(files);
+	return r;
 }
 
 /* After a start: every value lxops set must be what the kernel shows. */
 static int verify_cgroups(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
 {
-	for (size_t i = 0; i < cd->lx.ncg; i++) {
-		const struct cg_item *it = &cd->lx.cg[i];
-		_cleanup_free_ char *cur = NULL;
-		int r;
+	const struct cg_item **items = xcalloc(cd->lx.ncg + 1, sizeof(*items));
+	const char **files = xcalloc(cd->lx.ncg + 1, sizeof(*files));
+	char **cur = xcalloc(cd->lx.ncg + 1, sizeof(*cur));
+	size_t n = 0;
+	int r;
 
-		if (it->is_default)
-			continue;
-		r = host_cgroup_get(ctx->h, cd->name, it->file, &cur, err);
-		if (r < 0)
-			return r;
-		if (!lxconf_cg_matches(it, cur))
-			return lx_err_set(
+	for (size_t i = 0; i < cd->lx.ncg; i++)
+		if (!cd->lx.cg[i].is_default) {
+			items[n] = &cd->lx.cg[i];
+			files[n++] = cd->lx.cg[i].file;
+		}
+	/* one read of them all (a handle per file costs more than the start) */
+	r = n ? host_cgroup_get_many(ctx->h, cd->name, 0, files, n, cur, err) : 0;
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		const struct cg_item *it = items[i];
+
+		if (!cur[i])
+			r = lx_err_set(err, -EIO,
+				       "'%s' started but its cgroup file %s cannot be read, so %s "
+				       "cannot be checked",
+				       cd->name, it->file, it->key);
+		else if (!lxconf_cg_matches(it, cur[i]))
+			r = lx_err_set(
 				err, -EIO,
 				"'%s' started but %s is '%s', not '%s' as %s asks: the limit "
 				"did not take effect",
-				cd->name, it->file, cur, it->value, it->key);
+				cd->name, it->file, cur[i], it->value, it->key);
 	}
-	return 0;
+	for (size_t i = 0; i < n; i++)
+		free(cur[i]);
+	free(cur);
+	free(files);
+	free(items);
+	return r;
+}
+
+/*
+ * Seconds for cd's clean shutdown: boot.host_shutdown_timeout of the desired
+ * config, else of the config last applied (an orphan being deleted has only
+ * that), else the caller's stop_timeout.
+ */
+static int stop_timeout(const struct apply_ctx *ctx, const struct ct_diff *cd)
+{
+	static const char key[] = "boot.host_shutdown_timeout";
+	const struct kv *kv = NULL;
+
+	if (cd->desired)
+		kv = kvlist_find(&cd->desired->eff_config, key);
+	else if (cd->recorded && cd->recorded->has_config)
+		kv = kvlist_find(&cd->recorded->config, key);
+	if (kv && kv->canon && *kv->canon) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(kv->canon, &end, 10);
+		if (!errno && !*end && v >= 0 && v <= INT_MAX)
+			return (int)v;
+	}
+	return ctx->stop_timeout;
+}
+
+static bool is_up(const struct ct_diff *cd)
+{
+	return cd->actual && (cd->actual->state == ACT_RUNNING || cd->actual->state == ACT_FROZEN);
 }
 
 static int power(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err *err)
@@ -262,7 +415,7 @@ static int power(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err 
 	int r;
 
 	if (cd->stop) {
-		r = host_stop(ctx->h, cd->name, ctx->stop_timeout, err);
+		r = host_stop(ctx->h, cd->name, stop_timeout(ctx, cd), err);
 		if (r < 0)
 			return r;
 	}
@@ -300,16 +453,23 @@ static int power(struct apply_ctx *ctx, const struct ct_diff *cd, struct lx_err 
  * start is only begun (returns 1): the caller ends it with create_finish(),
  * meanwhile preparing the next container.
  */
-static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct strbuf *what,
-		     struct lx_err *err, struct lx_err *serr, struct host_start_op *op)
+static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool *made,
+		     struct strbuf *what, struct lx_err *err, struct lx_err *serr,
+		     struct host_start_op *op)
 {
 	const struct container *c = cd->desired;
 	int r;
 
+	/*
+	 * *made turns true once this run made the container: only then may a
+	 * failure destroy it (host.c cleans up its own half-made ones; -EEXIST
+	 * is a container that appeared after observe, not ours).
+	 */
 	switch (c->source.kind) {
 	case SOURCE_TEMPLATE:
 		r = host_create_template(ctx->h, c->name, c->source.name, c->source.args,
 					 c->source.nargs, err);
+		*made = r >= 0;
 		break;
 	case SOURCE_COPY: {
 		bool overlay = false;
@@ -317,10 +477,11 @@ static int do_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct str
 		 * privileged copies are overlay snapshots; unprivileged ones are full copies */
 		r = host_clone(ctx->h, c->source.name, c->source.snapshot, c->name,
 			       !cd->lx.unprivileged, &overlay, err);
+		*made = r >= 0;
 		break;
 	}
 	case SOURCE_IMAGE:
-		r = image_create(ctx, cd, what, err, serr);
+		r = image_create(ctx, cd, made, what, err, serr);
 		break;
 	default:
 		r = lx_err_set(err, -EINVAL, "container '%s' has no source to create it from",
@@ -383,17 +544,26 @@ struct inflight {
 	struct strbuf what;
 };
 
-/* The outcome of a create: the container recorded, or rolled back and the failure recorded. */
-static int create_outcome(struct apply_ctx *ctx, const struct ct_diff *cd, bool recreate, int r,
-			  struct strbuf *what, struct lx_err *herr, struct lx_err *serr,
+/*
+ * The outcome of a create: the container recorded, or the failure recorded
+ * and what this run made (made) rolled back. A container someone else made
+ * under the name meanwhile (-EEXIST) is never touched, and the intent row
+ * of a name lxops had no record of goes, so that it is not taken for ours
+ * (a later prune must not delete it).
+ */
+static int create_outcome(struct apply_ctx *ctx, const struct ct_diff *cd, bool recreate, bool made,
+			  int r, struct strbuf *what, struct lx_err *herr, struct lx_err *serr,
 			  struct lx_err *err)
 {
+	const char *action = recreate ? "recreate" : "create";
 	struct resource_row row;
 	_cleanup_free_ char *json = NULL;
 
 	if (r < 0) {
 		struct lx_err e2 = LX_ERR_INIT;
-		host_destroy(ctx->h, cd->name, &e2); /* roll back: nothing half-made stays */
+		/* roll back: nothing half-made stays */
+		if (made)
+			host_destroy(ctx->h, cd->name, &e2);
 		if (serr->code < 0) {
 			*err = *serr;
 			return serr->code;
@@ -401,9 +571,11 @@ static int create_outcome(struct apply_ctx *ctx, const struct ct_diff *cd, bool 
 		r = lifecycle_forget(ctx, cd->name, err);
 		if (r < 0)
 			return r;
-		say(ctx, false, cd->name, "%s failed: %s", recreate ? "recreate" : "create",
-		    herr->msg);
-		r = record_failure(ctx, cd, recreate ? "recreate" : "create", herr->msg, err);
+		say(ctx, false, cd->name, "%s failed: %s", action, herr->msg);
+		if (!made && herr->code == -EEXIST && !cd->recorded)
+			r = record(ctx, NULL, true, cd->name, action, "failed", herr->msg, err);
+		else
+			r = record_failure(ctx, cd, action, herr->msg, err);
 		return r < 0 ? r : -EIO;
 	}
 	json = record_serialize(cd->desired);
@@ -429,6 +601,7 @@ static int step_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool rec
 	struct lx_err herr = LX_ERR_INIT, serr = LX_ERR_INIT;
 	_cleanup_strbuf_ struct strbuf what = STRBUF_INIT;
 	struct host_start_op op;
+	bool made = false;
 	int r;
 
 	if (recreate && cd->recorded && cd->recorded->protected_delete) {
@@ -448,7 +621,10 @@ static int step_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool rec
 	if (r < 0)
 		return r;
 	if (recreate || cd->actual) {
-		r = host_destroy(ctx->h, cd->name, &herr);
+		/* a clean shutdown first, as for every stop lxops makes */
+		r = is_up(cd) ? host_stop(ctx->h, cd->name, stop_timeout(ctx, cd), &herr) : 0;
+		if (r >= 0)
+			r = host_destroy(ctx->h, cd->name, &herr);
 		if (r < 0) {
 			say(ctx, false, cd->name, "%s failed: %s", recreate ? "recreate" : "create",
 			    herr.msg);
@@ -461,7 +637,7 @@ static int step_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool rec
 	r = lifecycle_forget(ctx, cd->name, err);
 	if (r < 0)
 		return r;
-	r = do_create(ctx, cd, &what, &herr, &serr, fly ? &op : NULL);
+	r = do_create(ctx, cd, &made, &what, &herr, &serr, fly ? &op : NULL);
 	if (r == 1) {
 		fly->cd = cd;
 		fly->recreate = recreate;
@@ -470,7 +646,7 @@ static int step_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool rec
 		strbuf_init(&what);
 		return 1;
 	}
-	return create_outcome(ctx, cd, recreate, r, &what, &herr, &serr, err);
+	return create_outcome(ctx, cd, recreate, made, r, &what, &herr, &serr, err);
 }
 
 static int create_finish(struct apply_ctx *ctx, struct inflight *fly, struct lx_err *err)
@@ -478,8 +654,105 @@ static int create_finish(struct apply_ctx *ctx, struct inflight *fly, struct lx_
 	struct lx_err herr = LX_ERR_INIT, serr = LX_ERR_INIT;
 	int r = start_finish(ctx, fly->cd, &fly->op, &fly->what, &herr, &serr);
 
-	r = create_outcome(ctx, fly->cd, fly->recreate, r, &fly->what, &herr, &serr, err);
+	/* in flight: the container was made by this run */
+	r = create_outcome(ctx, fly->cd, fly->recreate, true, r, &fly->what, &herr, &serr, err);
 	strbuf_release(&fly->what);
+	return r;
+}
+
+/* Appends ": what" to herr's message, keeping its code (the first failure). */
+static void herr_append(struct lx_err *herr, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void herr_append(struct lx_err *herr, const char *fmt, ...)
+{
+	char first[sizeof(herr->msg)], more[sizeof(herr->msg)];
+	va_list ap;
+
+	snprintf(first, sizeof(first), "%s", herr->msg);
+	va_start(ap, fmt);
+	vsnprintf(more, sizeof(more), fmt, ap);
+	va_end(ap);
+	lx_err_set(herr, herr->code, "%s; %s", first, more);
+}
+
+/*
+ * After a restart failed (stopped: whether the container went down): its
+ * saved config files go back, it is started on them when it is down, and
+ * frozen again if it was. herr keeps the first failure and says what the
+ * rollback did. Not redone: device nodes the new config no longer binds
+ * (devhost_prepare removed them) and the nics' tc shaping, which the next
+ * plan reports as drift.
+ */
+static void restart_rollback(struct apply_ctx *ctx, const struct ct_diff *cd,
+			     const struct host_config_backup *old, bool stopped,
+			     struct lx_err *herr)
+{
+	struct lx_err e2 = LX_ERR_INIT;
+
+	if (host_config_restore(ctx->h, cd->name, old, &e2) < 0) {
+		herr_append(herr, "its previous config could not be put back (%s)%s", e2.msg,
+			    stopped ? "; it stays stopped" : "");
+		return;
+	}
+	if (!stopped) {
+		herr_append(herr, "it keeps running on its previous config");
+		return;
+	}
+	if (host_start(ctx->h, cd->name, &e2) < 0) {
+		herr_append(herr, "starting it again on its previous config failed too: %s",
+			    e2.msg);
+		return;
+	}
+	if (cd->actual && cd->actual->state == ACT_FROZEN &&
+	    host_freeze(ctx->h, cd->name, &e2) < 0) {
+		herr_append(herr, "it runs again on its previous config, but not frozen: %s",
+			    e2.msg);
+		return;
+	}
+	herr_append(herr, "it runs again on its previous config");
+}
+
+/*
+ * A restart onto cd's new lxops.conf. The new config is validated (a load
+ * of the text by liblxc) and written while the container still runs on the
+ * old one, so a rejected config fails the step with nothing stopped. When
+ * the stop or the start then fails, restart_rollback() brings the old
+ * config back up. Once it runs on the new config, a later failure (a limit
+ * that did not take, tc shaping) is reported and the container left
+ * running.
+ */
+static int restart(struct apply_ctx *ctx, const struct ct_diff *cd,
+		   const struct host_config_backup *old, struct lx_err *herr)
+{
+	bool stopped = false;
+	int r;
+
+	r = host_write_managed_config(ctx->h, cd->name, cd->lx.conf, herr);
+	if (r < 0) {
+		/* refused before anything was written, or written in part: the old files back */
+		struct lx_err e2 = LX_ERR_INIT;
+		if (host_config_restore(ctx->h, cd->name, old, &e2) < 0)
+			herr_append(herr, "its previous config could not be put back: %s", e2.msg);
+		return r;
+	}
+	r = host_stop(ctx->h, cd->name, stop_timeout(ctx, cd), herr);
+	if (r >= 0) {
+		stopped = true;
+		/* device nodes lxops.conf binds; tc shaping of the new veths after the start */
+		r = devhost_prepare(ctx->h, cd->name, &cd->lx, herr);
+	}
+	if (r >= 0)
+		r = host_start(ctx->h, cd->name, herr);
+	if (r < 0) {
+		restart_rollback(ctx, cd, old, stopped, herr);
+		return r;
+	}
+	r = verify_cgroups(ctx, cd, herr);
+	if (r >= 0)
+		r = devhost_started(ctx->h, cd->name, &cd->lx, herr);
+	if (r >= 0 && cd->target == POWER_FROZEN)
+		r = host_freeze(ctx->h, cd->name, herr);
 	return r;
 }
 
@@ -489,48 +762,35 @@ static int step_update(struct apply_ctx *ctx, const struct ct_diff *cd, struct l
 	struct resource_row row;
 	_cleanup_free_ char *json = NULL;
 	struct strbuf what = STRBUF_INIT;
-	bool running =
-		cd->actual && (cd->actual->state == ACT_RUNNING || cd->actual->state == ACT_FROZEN);
+	struct host_config_backup backup = { NULL, NULL };
+	bool running = is_up(cd);
+	bool restarting = cd->verdict == VERDICT_RESTART && running && cd->target != POWER_STOPPED;
 	int r = 0;
 
+	/* a restart must be able to put everything back: the files as they are now */
+	if (restarting)
+		r = host_config_save(ctx->h, cd->name, &backup, &herr);
 	/*
 	 * An adopted container's first managed write: the keys lxops will now set
 	 * in lxops.conf move out of the container's own config, so none is set twice.
 	 */
-	if (cd->recorded && cd->recorded->adopted && !cd->recorded->managed_conf &&
-	    cd->conf_changed) {
+	if (r >= 0 && cd->recorded && cd->recorded->adopted && !cd->recorded->managed_conf &&
+	    cd->conf_changed)
 		r = host_take_over(ctx->h, cd->name, export_owned_line, &herr);
-		if (r < 0) {
-			strbuf_release(&what);
-			say(ctx, false, cd->name, "update failed: %s", herr.msg);
-			r = record_failure(ctx, cd, "update", herr.msg, err);
-			return r < 0 ? r : -EIO;
-		}
-	}
+	if (r < 0)
+		goto host_failed;
 	/* snapshots first: one declared with a change captures the state before it */
 	r = lifecycle_snapshots(ctx, cd, LIFECYCLE_UPDATE, &what, &herr, err);
 	if (r >= 0)
 		r = lifecycle_files(ctx, cd, &what, &herr);
-	if (r < 0 && r != -EIO) {
-		strbuf_release(&what);
-		return r;
-	}
-	if (r >= 0 && cd->verdict == VERDICT_RESTART && running && cd->target != POWER_STOPPED) {
-		struct ct_diff tmp = *cd;
+	if (r < 0 && r != -EIO)
+		goto state_failed;
+	if (r >= 0 && restarting) {
 		r = lifecycle_before_restart(ctx, cd, &what, &herr, err);
-		if (r < 0 && r != -EIO) {
-			strbuf_release(&what);
-			return r;
-		}
+		if (r < 0 && r != -EIO)
+			goto state_failed;
 		if (r >= 0)
-			r = host_stop(ctx->h, cd->name, ctx->stop_timeout, &herr);
-		if (r >= 0)
-			r = host_write_managed_config(ctx->h, cd->name, cd->lx.conf, &herr);
-		tmp.stop = tmp.unfreeze = false;
-		tmp.start = true;
-		tmp.freeze = cd->target == POWER_FROZEN;
-		if (r >= 0)
-			r = power(ctx, &tmp, &herr);
+			r = restart(ctx, cd, &backup, &herr);
 		if (what.len)
 			strbuf_adds(&what, ", ");
 		strbuf_adds(&what, "restarted");
@@ -560,12 +820,9 @@ static int step_update(struct apply_ctx *ctx, const struct ct_diff *cd, struct l
 			strbuf_addf(&what, "now %s", power_state_to_string(cd->target));
 		}
 	}
-	if (r < 0) {
-		strbuf_release(&what);
-		say(ctx, false, cd->name, "update failed: %s", herr.msg);
-		r = record_failure(ctx, cd, "update", herr.msg, err);
-		return r < 0 ? r : -EIO;
-	}
+	if (r < 0)
+		goto host_failed;
+	host_config_backup_release(&backup);
 	json = record_serialize(cd->desired);
 	fill_row(ctx, cd, &row, "synced", json, NULL,
 		 cd->recorded && cd->recorded->adopted && !cd->conf_changed);
@@ -573,6 +830,17 @@ static int step_update(struct apply_ctx *ctx, const struct ct_diff *cd, struct l
 	r = record(ctx, &row, false, cd->name, "update", "ok", what.buf, err);
 	if (r >= 0)
 		say(ctx, true, cd->name, "updated (%s)", what.len ? what.buf : "recorded");
+	strbuf_release(&what);
+	return r;
+
+host_failed:
+	host_config_backup_release(&backup);
+	strbuf_release(&what);
+	say(ctx, false, cd->name, "update failed: %s", herr.msg);
+	r = record_failure(ctx, cd, "update", herr.msg, err);
+	return r < 0 ? r : -EIO;
+state_failed:
+	host_config_backup_release(&backup);
 	strbuf_release(&what);
 	return r;
 }
@@ -583,7 +851,10 @@ static int step_delete(struct apply_ctx *ctx, const struct ct_diff *cd, struct l
 	int r;
 
 	if (cd->actual) {
-		r = host_destroy(ctx->h, cd->name, &herr);
+		/* a clean shutdown first: host_destroy() alone would kill it */
+		r = is_up(cd) ? host_stop(ctx->h, cd->name, stop_timeout(ctx, cd), &herr) : 0;
+		if (r >= 0)
+			r = host_destroy(ctx->h, cd->name, &herr);
 		if (r < 0) {
 			say(ctx, false, cd->name, "delete failed: %s", herr.msg);
 			r = record_failure(ctx, cd, "delete", herr.msg, err);
@@ -660,23 +931,33 @@ static int land(struct apply_ctx *ctx, struct window *w, size_t i, struct apply_
 	return 0;
 }
 
-/* Lands the in-flight creates cd depends on (all of them when cd is NULL). */
+/*
+ * Lands the in-flight creates cd depends on (all of them when cd is NULL).
+ * Every one is landed even when the state database fails for one: its start
+ * child is reaped and its buffers freed. The first error is returned (in
+ * err); later ones are dropped, as they most likely repeat it.
+ */
 static int land_deps(struct apply_ctx *ctx, struct window *w, const struct ct_diff *cd,
 		     struct apply_result *res, struct lx_err *err)
 {
+	int first = 0;
+
 	for (size_t i = 0; i < w->n;) {
+		struct lx_err e2 = LX_ERR_INIT;
 		bool dep = !cd;
+		int r;
+
 		for (size_t k = 0; cd && k < cd->deps.n; k++)
 			dep |= !strcmp(cd->deps.v[k], w->v[i].cd->name);
 		if (!dep) {
 			i++;
 			continue;
 		}
-		int r = land(ctx, w, i, res, err);
-		if (r < 0)
-			return r;
+		r = land(ctx, w, i, res, first < 0 ? &e2 : err);
+		if (r < 0 && first >= 0)
+			first = r;
 	}
-	return 0;
+	return first;
 }
 
 int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result *res,
@@ -751,7 +1032,8 @@ int apply_plan(struct apply_ctx *ctx, const struct plan *p, struct apply_result 
 	}
 	/* every begun start is ended and recorded, even when stopping early */
 	{
-		int rl = land_deps(ctx, &w, NULL, res, err);
+		struct lx_err e2 = LX_ERR_INIT;
+		int rl = land_deps(ctx, &w, NULL, res, r < 0 ? &e2 : err);
 		if (r >= 0)
 			r = rl;
 	}

@@ -8,7 +8,9 @@
  * stop the others; a container whose dependency failed is held (skipped,
  * with the reason). After a start, every managed cgroup value is read back:
  * a limit that did not take (a wrong key family, a kernel refusal) fails
- * the step instead of passing silently.
+ * the step instead of passing silently. A failed restart leaves the
+ * container running on its previous config; a refused live memory change
+ * leaves the previous limits in place.
  */
 #ifndef LXOPS_APPLY_H
 #define LXOPS_APPLY_H
@@ -30,7 +32,11 @@ struct apply_ctx {
 	int64_t (*now)(void); /* clock, injectable */
 	FILE *out;	      /* one line per action; NULL = silent */
 	bool color;
-	int stop_timeout;	   /* seconds for a clean shutdown (default 10) */
+	/*
+	 * seconds for a clean shutdown of a container that does not set
+	 * boot.host_shutdown_timeout (its own value wins): APPLY_STOP_TIMEOUT
+	 */
+	int stop_timeout;
 	volatile int *interrupted; /* set by SIGTERM: finish the step in progress, then stop */
 
 	/* snapshots, files and images (lifecycle.c, image.c) */
@@ -40,6 +46,9 @@ struct apply_ctx {
 	bool prune;		       /* also remove images nothing uses any more */
 	bool progress;		       /* progress bars on stderr (a terminal, not -q) */
 };
+
+/* The default of boot.host_shutdown_timeout (keys.c's help text; LXD's too). */
+#define APPLY_STOP_TIMEOUT 30
 
 struct apply_result {
 	size_t ok, failed, held, skipped;

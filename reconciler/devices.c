@@ -296,9 +296,8 @@ static void realise_nic(struct rctx *x, struct dev_real *r)
 		herr(x,
 		     key_kv(d, "limits.egress") ? key_kv(d, "limits.egress")
 						: key_kv(d, "limits.max"),
-		     "nic '%s': the egress limit cannot be applied on this host: it needs ifb "
-		     "and tc mirred (tc police, LXD's way, is not available either; KEYS.md "
-		     "§0.9)",
+		     "nic '%s': the egress limit cannot be applied on this host: it needs the "
+		     "ifb module and tc's mirred action (load ifb, or remove the egress limit)",
 		     d->name);
 }
 
@@ -310,12 +309,7 @@ static void realise_disk(struct rctx *x, struct dev_real *r)
 
 	r->target = key(d, "path");
 	if (r->target && !strcmp(r->target, "/")) {
-		r->cls = DEV_ROOT;
-		if (key_kv(d, "size"))
-			herr(x, key_kv(d, "size"),
-			     "root disk '%s': 'size' cannot be applied: lxops keeps root "
-			     "filesystems on LXC's dir storage, which has no quotas",
-			     d->name);
+		r->cls = DEV_ROOT; /* size is refused by validate: no quotas on dir/overlay */
 		return;
 	}
 	r->cls = DEV_DISK;

@@ -432,6 +432,20 @@ static void diff_image_rootfs(struct dctx *x, struct ct_diff *cd, struct changes
 		}
 }
 
+/* Dependencies (depends_on and the copy source) and the stop priority, from git or a record. */
+static void set_deps(struct dctx *x, struct ct_diff *cd, const struct strlist *depends_on,
+		     const struct source_spec *src, const struct kvlist *config)
+{
+	const struct kv *prio = kvlist_find(config, "boot.stop.priority");
+
+	cd->deps.v = arena_calloc(x->a, depends_on->n + 1, sizeof(char *));
+	for (size_t i = 0; i < depends_on->n; i++)
+		cd->deps.v[cd->deps.n++] = depends_on->v[i];
+	if (src->kind == SOURCE_COPY && src->name)
+		cd->deps.v[cd->deps.n++] = src->name;
+	cd->stop_priority = prio && *prio->canon ? strtoll(prio->canon, NULL, 10) : 0;
+}
+
 static void diff_desired(struct dctx *x, struct ct_diff *cd, size_t di)
 {
 	const struct container *c = cd->desired;
@@ -449,12 +463,7 @@ static void diff_desired(struct dctx *x, struct ct_diff *cd, size_t di)
 	take_lxconf_errors(x, cd, &dl);
 	diag_list_release(&dl);
 
-	/* dependencies: depends_on and the copy source */
-	cd->deps.v = arena_calloc(x->a, c->depends_on.n + 1, sizeof(char *));
-	for (size_t i = 0; i < c->depends_on.n; i++)
-		cd->deps.v[cd->deps.n++] = c->depends_on.v[i];
-	if (c->source.kind == SOURCE_COPY)
-		cd->deps.v[cd->deps.n++] = c->source.name;
+	set_deps(x, cd, &c->depends_on, &c->source, &c->eff_config);
 
 	{
 		const struct kv *ps = kvlist_find(&c->eff_config, "security.protection.start");
@@ -595,6 +604,30 @@ static bool targeted(const struct diff_opts *o, const char *name)
 	return false;
 }
 
+static int cmp_recorded_key(const void *key, const void *r)
+{
+	return strcmp(key, ((const struct recorded *)r)->name);
+}
+
+/* A --target that names nothing anywhere is a typo, not "nothing to do". */
+static void find_unknown_targets(const struct desired *d, const struct recorded *recorded,
+				 size_t nrecorded, const struct actual *actual,
+				 const struct diff_opts *o, struct arena *a, struct changeset *ret)
+{
+	size_t n = 0;
+
+	for (const char *const *t = o->targets; t && *t; t++)
+		n++;
+	if (!n)
+		return;
+	ret->unknown_targets = arena_calloc(a, n + 1, sizeof(*ret->unknown_targets));
+	for (const char *const *t = o->targets; *t; t++)
+		if (!desired_find_container(d, *t) && !actual_find(actual, *t) &&
+		    !(nrecorded &&
+		      bsearch(*t, recorded, nrecorded, sizeof(*recorded), cmp_recorded_key)))
+			ret->unknown_targets[ret->nunknown_targets++] = *t;
+}
+
 static int cmp_ct_diff(const void *a, const void *b)
 {
 	return strcmp(((const struct ct_diff *)a)->name, ((const struct ct_diff *)b)->name);
@@ -643,6 +676,7 @@ void diff_compute(const struct desired *d, const struct recorded *recorded, size
 			diff_desired(&x, cd, di);
 		} else if (cd->recorded) {
 			const struct recorded *r = cd->recorded;
+			set_deps(&x, cd, &r->depends_on, &r->source, &r->config);
 			if (!cd->actual) {
 				/* bookkeeping: the record of a container that is gone */
 				cd->action = CT_DELETE;
@@ -699,4 +733,5 @@ void diff_compute(const struct desired *d, const struct recorded *recorded, size
 	/* an emptied or mis-pointed repository must not wipe the host */
 	if (o->prune && !o->allow_empty && nprune && d->ncontainers == 0)
 		ret->refuse_empty = true;
+	find_unknown_targets(d, recorded, nrecorded, actual, o, a, ret);
 }

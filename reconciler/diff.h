@@ -80,7 +80,13 @@ struct ct_diff {
 	bool kept_protected;		    /* orphan kept: security.protection.delete */
 	const char **errors;		    /* host/plan errors, when action == CT_ERROR */
 	size_t nerrors;
-	struct strlist deps; /* names this one must follow (depends_on, copy source) */
+	/*
+	 * Names this one depends on (depends_on and the copy source): desired
+	 * ones from git, a deletion's from its record. plan.c runs dependencies
+	 * first and deletes dependants first.
+	 */
+	struct strlist deps;
+	int64_t stop_priority; /* boot.stop.priority (default 0): higher stops first */
 
 	/* live device operations (devices.h) for a running container */
 	const struct dev_op *devops;
@@ -104,6 +110,9 @@ struct changeset {
 	size_t n;
 	size_t ncreate, nupdate, nrecreate, ndelete, nadopt, nerror, norphan, nunmanaged, ndrift;
 	bool refuse_empty; /* the revision would prune every managed container */
+	/* diff_opts.targets that name no container desired, recorded or present */
+	const char **unknown_targets;
+	size_t nunknown_targets;
 };
 
 /* recorded: sorted by name. Everything allocated in a. */

@@ -450,8 +450,79 @@ static bool system_mount(const char *src, const char *fstype)
 	return false;
 }
 
+/* Does the comma-separated mount option list opts hold exactly the option o? */
+static bool has_option(const char *opts, const char *o)
+{
+	size_t n = strlen(o);
+
+	for (const char *p = opts; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !strncmp(p, o, n))
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+static bool is_bind(const char *opts)
+{
+	return has_option(opts, "bind") || has_option(opts, "rbind");
+}
+
+/* The device names taken so far in one document. */
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+static bool name_taken(const struct names *t, const char *s)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i], s))
+			return true;
+	return false;
+}
+
+/*
+ * A device name validate accepts (1-64 of [A-Za-z0-9_.+-], not starting
+ * with '-', not "." or "..") from want, unique in t: other characters
+ * become '-', an empty result is fallback, a taken one gets "-2", "-3"...
+ * Borrowed from t, which owns it.
+ */
+static const char *unique_name(struct names *t, const char *want, const char *fallback)
+{
+	char base[48], buf[64];
+	size_t n = 0;
+
+	for (const char *p = want; *p && n < sizeof(base) - 1; p++) {
+		unsigned char c = (unsigned char)*p;
+		base[n++] =
+			isalnum(c) || c == '_' || c == '.' || c == '+' || c == '-' ? (char)c : '-';
+	}
+	base[n] = '\0';
+	while (base[0] == '-' || base[0] == '.')
+		memmove(base, base + 1, strlen(base));
+	if (!base[0])
+		snprintf(base, sizeof(base), "%s", fallback);
+	snprintf(buf, sizeof(buf), "%s", base);
+	for (unsigned k = 2; name_taken(t, buf); k++)
+		snprintf(buf, sizeof(buf), "%s-%u", base, k);
+	t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
+	t->v[t->n] = xstrdup(buf);
+	return t->v[t->n++];
+}
+
+static void names_free(struct names *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i]);
+	free(t->v);
+}
+
 static void map_devices(struct lines *l, struct strbuf *dev, size_t *ndev)
 {
+	struct names taken = { 0 };
+
 	/* nics: lxc.net.N.* grouped by N */
 	for (int n = 0; n < 64; n++) {
 		char pfx[32], k[64];
@@ -522,8 +593,8 @@ static void map_devices(struct lines *l, struct strbuf *dev, size_t *ndev)
 					l->v[i].used = false;
 		}
 		strbuf_addc(&d, '}');
-		strbuf_addf(dev, "  %s: %s\n",
-			    name ? name : (snprintf(k, sizeof(k), "eth%d", n), k), d.buf);
+		snprintf(k, sizeof(k), "eth%d", n);
+		strbuf_addf(dev, "  %s: %s\n", unique_name(&taken, name ? name : k, k), d.buf);
 		(*ndev)++;
 		strbuf_release(&d);
 	}
@@ -531,31 +602,42 @@ static void map_devices(struct lines *l, struct strbuf *dev, size_t *ndev)
 	for (size_t i = 0; i < l->n; i++) {
 		char src[1024], dst[1024], fstype[64], opts[512];
 		struct line *ln = &l->v[i];
-		char name[64];
 		const char *base;
+		size_t dl;
 
 		if (strcmp(ln->key, "lxc.mount.entry"))
 			continue;
 		if (sscanf(ln->value, "%1023s %1023s %63s %511s", src, dst, fstype, opts) != 4)
 			continue;
-		if (system_mount(src, fstype) || (!strstr(opts, "bind"))) {
+		if (system_mount(src, fstype) || !is_bind(opts))
 			continue; /* base config: reported as such */
-		}
+		/* the mount point's last component names the device: "srv/www/" → "www" */
+		dl = strlen(dst);
+		while (dl > 1 && dst[dl - 1] == '/')
+			dst[--dl] = '\0';
 		base = strrchr(dst, '/');
-		snprintf(name, sizeof(name), "%s", base && base[1] ? base + 1 : dst);
-		strbuf_addf(dev, "  %s: {type: disk, source: ", name);
+		strbuf_addf(dev, "  %s: {type: disk, source: ",
+			    unique_name(&taken, base ? base + 1 : dst, "disk"));
 		yaml_str(dev, src);
-		strbuf_addf(dev, ", path: \"/%s\"", dst[0] == '/' ? dst + 1 : dst);
-		if (strstr(opts, "ro"))
+		strbuf_adds(dev, ", path: ");
+		{
+			char *path = xasprintf("/%s", dst[0] == '/' ? dst + 1 : dst);
+			yaml_str(dev, path);
+			free(path);
+		}
+		if (has_option(opts, "ro"))
 			strbuf_adds(dev, ", readonly: \"true\"");
-		if (strstr(opts, "optional"))
+		if (has_option(opts, "optional"))
 			strbuf_adds(dev, ", optional: \"true\"");
-		if (strstr(opts, "rbind"))
+		if (has_option(opts, "rbind"))
 			strbuf_adds(dev, ", recursive: \"true\"");
+		if (has_option(opts, "idmap=container"))
+			strbuf_adds(dev, ", shift: \"true\"");
 		strbuf_adds(dev, "}\n");
 		ln->used = true;
 		(*ndev)++;
 	}
+	names_free(&taken);
 }
 
 /* Keys of the container's own base config: lxops never rewrites them. */
@@ -686,7 +768,7 @@ bool export_owned_line(const char *key, const char *value)
 		/* nesting's proc/sys mounts, and bind mounts that are disks */
 		if (!strcmp(dst, "dev/.lxc/proc") || !strcmp(dst, "dev/.lxc/sys"))
 			return true;
-		return !system_mount(src, fstype) && strstr(opts, "bind");
+		return !system_mount(src, fstype) && is_bind(opts);
 	}
 	return false;
 }

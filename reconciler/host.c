@@ -19,9 +19,11 @@
  *    operation began (the log size is remembered first), known noise dropped;
  *  - containers start from a forked short-lived child, never from this
  *    process (KEYS.md §0.2), and every fd this file opens is O_CLOEXEC.
- * It must never build a payload cgroup path itself (KEYS.md §4): cgroup
- * access goes through get/set_cgroup_item, which ask the container's
- * monitor. (Empty monitor cgroups left by a failed start are the exception.)
+ * It never guesses a payload cgroup path (KEYS.md §4): writes go through
+ * set_cgroup_item, which asks the container's monitor; bulk reads for
+ * observe take the directory from the init's /proc/PID/cgroup, and only
+ * when it holds LXC's lxc.payload.NAME component (else liblxc reads).
+ * (Empty monitor cgroups left by a failed start are the other exception.)
  */
 #include "host.h"
 
@@ -38,6 +40,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,6 +49,7 @@
 #include "util/banned.h"
 #include "util/fsutil.h"
 #include "util/mem.h"
+#include "util/spawn.h"
 #include "util/strbuf.h"
 
 #define LOG_LEVEL	  "WARN"
@@ -58,14 +62,34 @@
 #define FREEZE_ATTEMPT_MS 200
 #define START_WAIT_S	  5
 #define STOP_WAIT_S	  10
+#define THAW_TRIES	  3
+#define INIT_SETTLE_MS	  1000
+#define CGROUP_FILE_MAX	  (1024 * 1024)
 #define CGROUP_ROOT	  "/sys/fs/cgroup"
 #define LOCK_ROOT	  "/run/lxc/lock"
 #define ATTACH_PATH	  "PATH=/bin:/usr/bin:/sbin:/usr/sbin"
+
+/* Whether the kernel has a cgroup file, probed once per host (host_cgroup_get_many). */
+struct cg_probe {
+	char *file;
+	bool exists;
+};
+
+/* Where a cgroup controller's hierarchy is mounted ("" for the cgroup2 tree). */
+struct cg_mount {
+	char *ctrl;
+	char *dir;
+};
 
 struct host {
 	char *lxcpath;
 	struct host_facts facts;
 	bool criu_probed;
+	struct cg_probe *probes;
+	size_t nprobes, cap_probes;
+	struct cg_mount *mounts; /* read from /proc/self/mountinfo on first use */
+	size_t nmounts, cap_mounts;
+	bool mounts_read;
 };
 
 static void ct_put(struct lxc_container *c)
@@ -678,7 +702,80 @@ static void subid_read(const char *path, uint64_t *ret_base, uint64_t *ret_size)
 	}
 }
 
-static void facts_read(struct host_facts *f)
+/* A disk's scheduler line ("none mq-deadline kyber [bfq]") names bfq as the active one. */
+static bool disk_has_bfq(const char *disk_dir)
+{
+	_cleanup_free_ char *path = xasprintf("%s/queue/scheduler", disk_dir);
+	char buf[256];
+
+	return fs_read_line(path, buf, sizeof(buf)) > 0 && strstr(buf, "[bfq]") != NULL;
+}
+
+/* io.cost.qos holds "MAJ:MIN enable=1 ctrl=..." per disk it is configured for. */
+static bool iocost_enabled(const char *cgroup_root, const char *majmin)
+{
+	_cleanup_free_ char *path = xasprintf("%s/io.cost.qos", cgroup_root);
+	_cleanup_free_ char *text = NULL;
+	char *line, *next;
+
+	if (fs_read_file(path, 1 << 20, &text, NULL, NULL) < 0)
+		return false;
+	for (line = text; line && *line; line = next) {
+		size_t n = strcspn(line, " ");
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if ((!majmin || (strlen(majmin) == n && !strncmp(line, majmin, n))) &&
+		    strstr(line, " enable=1"))
+			return true;
+	}
+	return false;
+}
+
+bool host_io_weight_usable(const char *sys_root, const char *cgroup_root, unsigned major,
+			   unsigned minor)
+{
+	_cleanup_free_ char *link = NULL, *real = NULL, *part = NULL, *dev = NULL;
+	char majmin[32];
+	DIR *d;
+	struct dirent *e;
+	bool found = false;
+
+	if (major) {
+		link = xasprintf("%s/dev/block/%u:%u", sys_root, major, minor);
+		real = realpath(link, NULL);
+		if (!real)
+			return false;
+		/* a partition's directory sits in its disk's: the scheduler is the disk's */
+		part = xasprintf("%s/partition", real);
+		if (fs_exists(part)) {
+			char *slash = strrchr(real, '/');
+			if (slash)
+				*slash = '\0';
+		}
+		dev = xasprintf("%s/dev", real);
+		if (fs_read_line(dev, majmin, sizeof(majmin)) <= 0)
+			snprintf(majmin, sizeof(majmin), "%u:%u", major, minor);
+		return disk_has_bfq(real) || iocost_enabled(cgroup_root, majmin);
+	}
+	/* no single disk: any disk of the host with a proportional scheduler */
+	link = xasprintf("%s/block", sys_root);
+	d = opendir(link);
+	while (d && !found && (e = readdir(d))) {
+		_cleanup_free_ char *disk = NULL;
+
+		if (e->d_name[0] == '.')
+			continue;
+		disk = xasprintf("%s/%s", link, e->d_name);
+		found = disk_has_bfq(disk);
+	}
+	if (d)
+		closedir(d);
+	return found || iocost_enabled(cgroup_root, NULL);
+}
+
+static void facts_read(struct host_facts *f, const char *lxcpath)
 {
 	struct statfs sfs;
 	struct utsname u;
@@ -728,10 +825,20 @@ static void facts_read(struct host_facts *f)
 		f->has_memsw = false;
 		f->has_swap_max = word_in(buf, "memory") && v2_has_swap_max();
 		/*
-		 * io.weight exists in every child once "io" is enabled; it only
-		 * acts with the bfq scheduler or io.cost, which is not checked.
+		 * io.weight exists in every child once "io" is enabled, but only
+		 * acts under bfq or io.cost (KEYS.md §0.4): otherwise
+		 * limits.disk.priority would pretend to work. The disk that
+		 * matters is the one holding the containers.
 		 */
-		f->blkio_weight = word_in(buf, "io");
+		if (word_in(buf, "io")) {
+			struct stat st;
+			unsigned maj = 0, min = 0;
+			if (stat(lxcpath, &st) == 0) {
+				maj = major(st.st_dev);
+				min = minor(st.st_dev);
+			}
+			f->blkio_weight = host_io_weight_usable("/sys", CGROUP_ROOT, maj, min);
+		}
 		f->has_pids = word_in(buf, "pids");
 		f->has_hugetlb = word_in(buf, "hugetlb");
 	}
@@ -758,7 +865,7 @@ int host_open(const char *lxcpath, struct host **ret, struct lx_err *err)
 		return lx_err_errno(err, -errno, "cannot resolve lxcpath '%s'", lxcpath);
 	h = xcalloc(1, sizeof(*h));
 	h->lxcpath = real;
-	facts_read(&h->facts);
+	facts_read(&h->facts, real);
 	*ret = TAKE_PTR(h);
 	return 0;
 }
@@ -767,6 +874,14 @@ void host_free(struct host *h)
 {
 	if (!h)
 		return;
+	for (size_t i = 0; i < h->nprobes; i++)
+		free(h->probes[i].file);
+	free(h->probes);
+	for (size_t i = 0; i < h->nmounts; i++) {
+		free(h->mounts[i].ctrl);
+		free(h->mounts[i].dir);
+	}
+	free(h->mounts);
 	free(h->lxcpath);
 	free(h);
 }
@@ -813,11 +928,10 @@ static int exit_code(int status)
 
 void host_probe_criu(struct host *h)
 {
-	_cleanup_close_ int out = -1, devnull = -1;
+	struct lx_err err = LX_ERR_INIT;
 	_cleanup_free_ char *text = NULL;
 	const char *pick = NULL;
 	char *line, *next;
-	pid_t pid;
 	int status = 0;
 
 	if (h->criu_probed)
@@ -825,46 +939,20 @@ void host_probe_criu(struct host *h)
 	h->criu_probed = true;
 	h->facts.criu_works = false;
 	h->facts.criu_error[0] = '\0';
-	out = memfd_create("lxops-criu", MFD_CLOEXEC);
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (out < 0 || devnull < 0) {
-		snprintf(h->facts.criu_error, sizeof(h->facts.criu_error),
-			 "cannot run criu check: %s", strerror(errno));
+	if (spawn_run((const char *const[]){ "criu", "check", NULL }, NULL, &text, &status, &err) <
+	    0) {
+		snprintf(h->facts.criu_error, sizeof(h->facts.criu_error), "%s",
+			 err.code == -ENOENT ? "criu is not installed" : err.msg);
 		return;
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(h->facts.criu_error, sizeof(h->facts.criu_error),
-			 "cannot run criu check: %s", strerror(errno));
-		return;
-	}
-	if (pid == 0) {
-		char *const argv[] = { "criu", "check", NULL };
-
-		if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-			_exit(126);
-		execvp("criu", argv);
-		_exit(127);
-	}
-	if (wait_child(pid, &status) < 0) {
-		snprintf(h->facts.criu_error, sizeof(h->facts.criu_error),
-			 "cannot wait for criu check: %s", strerror(errno));
-		return;
-	}
-	if (exit_code(status) == 0) {
+	if (status == 0) {
 		h->facts.criu_works = true;
-		return;
-	}
-	if (exit_code(status) == 127) {
-		snprintf(h->facts.criu_error, sizeof(h->facts.criu_error), "criu is not installed");
 		return;
 	}
 	/*
 	 * The first "Error (file:line): msg" that is not criu's generic
 	 * "exited, status=" about a helper (KEYS.md §0.6).
 	 */
-	text = fs_read_fd(out, 1 << 20);
 	for (line = text; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
@@ -918,6 +1006,7 @@ void ct_info_release(struct ct_info *info)
 	if (!info)
 		return;
 	free(info->rootfs);
+	free(info->managed_conf);
 	for (size_t i = 0; i < info->nsnaps; i++) {
 		free(info->snaps[i].name);
 		free(info->snaps[i].comment);
@@ -1047,6 +1136,16 @@ int host_inspect(struct host *h, const char *name, struct ct_info *ret, struct l
 	config_scan(h, name, &info.has_lxops_include, &info.rootfs);
 	if (!info.rootfs)
 		info.rootfs = config_item(c, "lxc.rootfs.path");
+	/* read here once, so observe needs no second pass over the container's files */
+	{
+		_cleanup_free_ char *managed = ct_file(h, name, MANAGED_FILE);
+		struct lx_err e2 = LX_ERR_INIT;
+		r = fs_read_file(managed, CONFIG_MAX, &info.managed_conf, NULL, &e2);
+		if (r < 0 && r != -ENOENT) {
+			ct_info_release(&info);
+			return lx_err_set(err, r, "%s", e2.msg);
+		}
+	}
 	r = snapshots_read(c, &info.snaps, &info.nsnaps);
 	if (r < 0) {
 		ct_info_release(&info);
@@ -1118,6 +1217,289 @@ int host_cgroup_get(struct host *h, const char *name, const char *file, char **r
 	if (r < 0)
 		return r;
 	return cgroup_read(c, name, file, ret, err);
+}
+
+/* "memory.limit_in_bytes" -> "memory": the controller a cgroup file belongs to. */
+static void cg_controller(const char *file, char *buf, size_t size)
+{
+	size_t n = strcspn(file, ".");
+
+	snprintf(buf, size, "%.*s", (int)n, file);
+}
+
+static void cg_mount_add(struct host *h, const char *ctrl, const char *dir)
+{
+	for (size_t i = 0; i < h->nmounts; i++)
+		if (!strcmp(h->mounts[i].ctrl, ctrl))
+			return; /* the first mount of a hierarchy wins */
+	h->mounts = xgrow(h->mounts, &h->cap_mounts, h->nmounts + 1, sizeof(*h->mounts));
+	h->mounts[h->nmounts].ctrl = xstrdup(ctrl);
+	h->mounts[h->nmounts++].dir = xstrdup(dir);
+}
+
+/*
+ * The cgroup mounts of /proc/self/mountinfo: "... MOUNTPOINT OPTS ... -
+ * cgroup SOURCE rw,cpu,cpuacct" maps each v1 controller named in the super
+ * options to its mount point (so "cpu,cpuacct" without a "cpu" symlink is
+ * found); a cgroup2 mount maps "". /sys/fs/cgroup comes first when cgroup2
+ * is mounted more than once.
+ */
+static void cg_mounts_read(struct host *h)
+{
+	_cleanup_free_ char *text = NULL;
+	char *line, *next;
+
+	h->mounts_read = true;
+	if (fs_read_file("/proc/self/mountinfo", 1 << 22, &text, NULL, NULL) < 0)
+		return;
+	for (int pass = 0; pass < 2; pass++) {
+		_cleanup_free_ char *copy = xstrdup(text);
+
+		for (line = copy; line && *line; line = next) {
+			char *sep, *fields[5], *type, *super, *p = line, *save = NULL;
+			size_t nf = 0;
+
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			sep = strstr(line, " - ");
+			if (!sep)
+				continue;
+			*sep = '\0';
+			/* id parent maj:min root mountpoint */
+			while (nf < 5 && p && *p) {
+				fields[nf++] = p;
+				p = strchr(p, ' ');
+				if (p)
+					*p++ = '\0';
+			}
+			type = sep + 3;
+			super = strchr(type, ' ');
+			if (nf < 5 || !super)
+				continue;
+			*super++ = '\0';
+			super = strchr(super, ' '); /* past the source */
+			if (!strcmp(type, "cgroup2")) {
+				/* pass 0: /sys/fs/cgroup itself; pass 1: any other */
+				if ((pass == 0) == !strcmp(fields[4], CGROUP_ROOT))
+					cg_mount_add(h, "", fields[4]);
+			} else if (!strcmp(type, "cgroup") && super && pass == 0) {
+				for (char *o = strtok_r(super + 1, ",", &save); o;
+				     o = strtok_r(NULL, ",", &save))
+					if (strcmp(o, "rw") && strcmp(o, "ro") &&
+					    strncmp(o, "name=", 5) && strchr(o, '=') == NULL)
+						cg_mount_add(h, o, fields[4]);
+			}
+		}
+	}
+}
+
+/* Where a controller's files are (cgroup2: the one unified tree); NULL when not mounted. */
+static const char *cg_hierarchy(struct host *h, const char *ctrl)
+{
+	const char *key = h->facts.layout == CGROUP_UNIFIED ? "" : ctrl;
+
+	if (!h->mounts_read)
+		cg_mounts_read(h);
+	for (size_t i = 0; i < h->nmounts; i++)
+		if (!strcmp(h->mounts[i].ctrl, key))
+			return h->mounts[i].dir;
+	return NULL;
+}
+
+/*
+ * Does the kernel have this cgroup file? Some files exist only below the
+ * root (pids.max, cgroup2's memory.max), so the root and its direct children
+ * are looked at: a running container's payload cgroup is one of those. The
+ * answer is kept for the life of the host handle (the kernel does not
+ * change under it).
+ */
+static bool cg_file_exists(struct host *h, const char *file)
+{
+	_cleanup_free_ char *path = NULL;
+	const char *hier;
+	char ctrl[64];
+	bool exists = false;
+	DIR *d;
+	struct dirent *e;
+
+	for (size_t i = 0; i < h->nprobes; i++)
+		if (!strcmp(h->probes[i].file, file))
+			return h->probes[i].exists;
+	cg_controller(file, ctrl, sizeof(ctrl));
+	hier = cg_hierarchy(h, ctrl);
+	if (!hier)
+		return true; /* not mounted where we look: liblxc will know */
+	path = xasprintf("%s/%s", hier, file);
+	exists = fs_exists(path);
+	d = exists ? NULL : opendir(hier);
+	while (d && !exists && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		free(path);
+		path = xasprintf("%s/%s/%s", hier, e->d_name, file);
+		exists = fs_exists(path);
+	}
+	if (d)
+		closedir(d);
+	h->probes = xgrow(h->probes, &h->cap_probes, h->nprobes + 1, sizeof(*h->probes));
+	h->probes[h->nprobes].file = xstrdup(file);
+	h->probes[h->nprobes++].exists = exists;
+	return exists;
+}
+
+/* Is comp LXC's name for name's payload cgroup: lxc.payload.NAME or, on a clash, -N? */
+static bool is_payload_component(const char *comp, size_t len, const char *name)
+{
+	static const char prefix[] = "lxc.payload.";
+	size_t pl = strlen(prefix), nl = strlen(name);
+	const char *rest;
+
+	if (len < pl + nl || strncmp(comp, prefix, pl) || strncmp(comp + pl, name, nl))
+		return false;
+	rest = comp + pl + nl;
+	len -= pl + nl;
+	if (!len)
+		return true;
+	if (rest[0] != '-' || len < 2)
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (rest[i] < '0' || rest[i] > '9')
+			return false;
+	return true;
+}
+
+/*
+ * The payload cgroup of name in the hierarchy of ctrl, as a path relative
+ * to that hierarchy's mount, from its init's /proc/PID/cgroup text
+ * ("4:memory:/lxc.payload.web", cgroup2 "0::/lxc.payload.web"). The path is
+ * cut after LXC's payload component: a process inside may have moved init
+ * into a child cgroup (systemd's init.scope), but the limits live on the
+ * payload. NULL when the line or the component is not there (another
+ * cgroup layout, lxc.cgroup.dir): the caller asks liblxc then.
+ */
+static char *payload_path(const char *proc_cgroup, bool unified, const char *ctrl, const char *name)
+{
+	_cleanup_free_ char *text = xstrdup(proc_cgroup);
+	char *line, *next;
+
+	for (line = text; line && *line; line = next) {
+		char *ctrls, *path, *comp, *save = NULL;
+		bool match = false;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		/* "ID:CONTROLLERS:PATH" */
+		ctrls = strchr(line, ':');
+		if (!ctrls)
+			continue;
+		*ctrls++ = '\0';
+		path = strchr(ctrls, ':');
+		if (!path)
+			continue;
+		*path++ = '\0';
+		if (unified) {
+			match = !strcmp(line, "0") && !*ctrls;
+		} else {
+			/* "cpu,cpuacct": the controller is one of the comma-separated names */
+			for (char *c = strtok_r(ctrls, ",", &save); c && !match;
+			     c = strtok_r(NULL, ",", &save))
+				match = !strcmp(c, ctrl);
+		}
+		if (!match)
+			continue;
+		for (comp = path; *comp;) {
+			size_t len;
+
+			while (*comp == '/')
+				comp++;
+			len = strcspn(comp, "/");
+			if (len && is_payload_component(comp, len, name))
+				return xstrndup(path, (size_t)(comp + len - path));
+			comp += len;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+/* One cgroup file's content, trailing newline stripped; NULL when it cannot be read. */
+static char *cg_file_read(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *v;
+
+	if (fd < 0)
+		return NULL;
+	v = fs_read_fd(fd, CGROUP_FILE_MAX);
+	strip_trailing_newlines(v);
+	return v;
+}
+
+int host_cgroup_get_many(struct host *h, const char *name, pid_t init_pid, const char *const *files,
+			 size_t n, char **values, struct lx_err *err)
+{
+	_cleanup_(ct_putp) struct lxc_container *c = NULL;
+	_cleanup_free_ char *proc = NULL;
+	bool unified = h->facts.layout == CGROUP_UNIFIED;
+	bool all = true;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		values[i] = NULL;
+	r = check_name(name, err);
+	if (r < 0)
+		return r;
+	if (init_pid <= 0) {
+		r = ct_open_running(h, name, &c, err);
+		if (r < 0)
+			return r;
+		init_pid = c->init_pid(c);
+	}
+	if (init_pid > 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)init_pid);
+		if (fs_read_file(path, 1 << 16, &proc, NULL, NULL) < 0)
+			proc = NULL; /* gone (stopped or restarted since): ask liblxc */
+	}
+	for (size_t i = 0; proc && i < n; i++) {
+		_cleanup_free_ char *rel = NULL, *path = NULL;
+		const char *hier;
+		char ctrl[64];
+
+		if (!cg_file_exists(h, files[i]))
+			continue;
+		cg_controller(files[i], ctrl, sizeof(ctrl));
+		hier = cg_hierarchy(h, ctrl);
+		rel = hier ? payload_path(proc, unified, ctrl, name) : NULL;
+		if (!rel) {
+			all = false;
+			break;
+		}
+		path = xasprintf("%s%s/%s", hier, rel, files[i]);
+		values[i] = cg_file_read(path);
+	}
+	if (proc && all)
+		return 0;
+	/* the fallback: liblxc on one handle, which asks the monitor for each file */
+	for (size_t i = 0; i < n; i++) {
+		free(values[i]);
+		values[i] = NULL;
+	}
+	if (!c) {
+		r = ct_open_running(h, name, &c, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct lx_err ignore = LX_ERR_INIT;
+
+		if (cg_file_exists(h, files[i]) &&
+		    cgroup_read(c, name, files[i], &values[i], &ignore) < 0)
+			values[i] = NULL;
+	}
+	return 0;
 }
 
 /* Files the kernel lets us write but not read back. */
@@ -1292,6 +1674,21 @@ static bool rootfs_can_overlay(const char *cfgpath)
 	return false;
 }
 
+/* Thaws name after lxops froze it for a copy: a few tries, the last failure reported. */
+static int thaw_retry(struct host *h, const char *name, struct lx_err *err)
+{
+	int r = 0;
+
+	for (int i = 0; i < THAW_TRIES; i++) {
+		lx_err_clear(err);
+		r = host_unfreeze(h, name, err);
+		if (r >= 0)
+			return 0;
+		sleep_ms(20);
+	}
+	return r;
+}
+
 int host_clone(struct host *h, const char *src, const char *snap, const char *name, bool overlay,
 	       bool *ret_overlay, struct lx_err *err)
 {
@@ -1363,11 +1760,24 @@ int host_clone(struct host *h, const char *src, const char *snap, const char *na
 		      (as_overlay ? LXC_CLONE_SNAPSHOT : 0) |
 			      (running ? LXC_CLONE_ALLOW_RUNNING : 0),
 		      as_overlay ? "overlayfs" : "dir", NULL, 0, NULL);
+	/*
+	 * The source was running before the copy and must run after it, whatever
+	 * the clone did: a thaw that fails is the error (the copy is rolled back).
+	 */
 	if (thaw) {
 		struct lx_err e2 = LX_ERR_INIT;
-		if (host_unfreeze(h, src, &e2) < 0 && !c2) {
-			r = lx_err_set(err, -EIO, "cannot thaw '%s' after copying it: %s", src,
-				       e2.msg);
+		if (thaw_retry(h, src, &e2) < 0) {
+			char cause[sizeof(err->msg)] = "";
+			if (!c2) {
+				fail_logged(err, -EIO, logpath, mark, "cannot clone '%s' to '%s'",
+					    what, name);
+				snprintf(cause, sizeof(cause), "%s; and ", err->msg);
+			}
+			r = lx_err_set(err, -EIO,
+				       "%scannot thaw '%s' after copying it, it stays frozen: %s "
+				       "(thaw it with lxc-unfreeze -P %s -n %s)",
+				       cause, src, e2.msg, h->lxcpath, src);
+			ct_put(TAKE_PTR(c2));
 			goto on_error;
 		}
 	}
@@ -1524,6 +1934,59 @@ int host_read_managed_config(struct host *h, const char *name, char **ret, struc
 	return managed_read(managed, ret, err);
 }
 
+int host_config_save(struct host *h, const char *name, struct host_config_backup *ret,
+		     struct lx_err *err)
+{
+	_cleanup_free_ char *cfg = NULL, *managed = NULL;
+	struct host_config_backup b = { 0 };
+	int r;
+
+	r = check_name(name, err);
+	if (r < 0)
+		return r;
+	cfg = ct_file(h, name, "config");
+	managed = ct_file(h, name, MANAGED_FILE);
+	r = fs_read_file(cfg, CONFIG_MAX, &b.config, NULL, err);
+	if (r >= 0 && fs_exists(managed))
+		r = fs_read_file(managed, CONFIG_MAX, &b.managed, NULL, err);
+	if (r < 0) {
+		host_config_backup_release(&b);
+		return r;
+	}
+	*ret = b;
+	return 0;
+}
+
+int host_config_restore(struct host *h, const char *name, const struct host_config_backup *b,
+			struct lx_err *err)
+{
+	_cleanup_free_ char *cfg = NULL, *managed = NULL;
+	int r;
+
+	r = check_name(name, err);
+	if (r < 0)
+		return r;
+	cfg = ct_file(h, name, "config");
+	managed = ct_file(h, name, MANAGED_FILE);
+	/* lxops.conf first: the config that includes it is put back last */
+	if (b->managed)
+		r = fs_write_atomic(managed, b->managed, strlen(b->managed), 0640, err);
+	else if (unlink(managed) < 0 && errno != ENOENT)
+		r = lx_err_errno(err, -errno, "cannot remove '%s'", managed);
+	if (r < 0)
+		return r;
+	return fs_write_atomic(cfg, b->config, strlen(b->config), 0640, err);
+}
+
+void host_config_backup_release(struct host_config_backup *b)
+{
+	if (!b)
+		return;
+	free(b->config);
+	free(b->managed);
+	b->config = b->managed = NULL;
+}
+
 /* ---- lifecycle ---- */
 
 /* rmdir <hier>/<prefix> and <hier>/<prefix>-<digits>. */
@@ -1669,6 +2132,35 @@ int host_start(struct host *h, const char *name, struct lx_err *err)
 	return host_start_end(h, &op, err);
 }
 
+/*
+ * How long ago process pid started, in ms (from /proc/PID/stat's starttime,
+ * clock ticks since boot); -1 when unknown.
+ */
+static long process_age_ms(pid_t pid)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64], *p, *end;
+	unsigned long long start;
+	struct timespec now;
+	long tck = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || tck <= 0 || fs_read_file(path, 4096, &text, NULL, NULL) < 0 ||
+	    !(p = strrchr(text, ')')) || clock_gettime(CLOCK_BOOTTIME, &now) < 0)
+		return -1;
+	/* after "(comm)": the space before field 3 (state), ..., before field 22 (starttime) */
+	for (int field = 3; field <= 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -1;
+	errno = 0;
+	start = strtoull(p + 1, &end, 10);
+	if (errno || end == p + 1)
+		return -1;
+	return (long)(now.tv_sec * 1000LL + now.tv_nsec / 1000000 -
+		      (long long)(start * 1000ULL / (unsigned long long)tck));
+}
+
 static int ct_stop(struct host *h, struct lxc_container *c, const char *name, int timeout,
 		   struct lx_err *err)
 {
@@ -1681,9 +2173,23 @@ static int ct_stop(struct host *h, struct lxc_container *c, const char *name, in
 	if (state_of(c) == CT_FROZEN && !c->unfreeze(c))
 		return fail_logged(err, -EIO, logpath, mark, "cannot stop '%s': cannot thaw it",
 				   name);
-	/* KEYS.md §2: busybox init loses SIGUSR1 right after start, so fall back to stop(). */
-	if (timeout > 0 && c->shutdown(c, timeout))
-		return 0;
+	/*
+	 * KEYS.md §2: an init signalled in its first moments may have no handler
+	 * for the halt signal yet (busybox loses it for about 200 ms after the
+	 * start, longer on a loaded host), and the shutdown would then wait out
+	 * its whole timeout. /proc cannot tell (busybox waits in sigtimedwait,
+	 * its masks show nothing), so an init younger than INIT_SETTLE_MS is
+	 * given that long first; an older one is signalled at once. stop() stays
+	 * the fallback.
+	 */
+	if (timeout > 0) {
+		long age = process_age_ms(c->init_pid(c));
+
+		if (age >= 0 && age < INIT_SETTLE_MS)
+			sleep_ms(INIT_SETTLE_MS - age);
+		if (c->shutdown(c, timeout))
+			return 0;
+	}
 	if (c->is_running(c) && !c->stop(c))
 		return fail_logged(err, -EIO, logpath, mark, "cannot stop container '%s'", name);
 	if (!c->wait(c, "STOPPED", STOP_WAIT_S))
@@ -1726,20 +2232,49 @@ static int freeze_legacy(struct lxc_container *c, const char *name, struct lx_er
 			_cleanup_free_ char *v = NULL;
 			int r = cgroup_read(c, name, "freezer.state", &v, err);
 
-			if (r < 0)
-				return r;
+			if (r < 0) {
+				/* never leave it half frozen behind an error */
+				bool thawed = c->set_cgroup_item(c, "freezer.state", "THAWED");
+				char cause[sizeof(err->msg)];
+
+				snprintf(cause, sizeof(cause), "%s", err->msg);
+				return lx_err_set(err, r, "cannot freeze '%s': %s%s", name, cause,
+						  thawed ? ""
+							 : "; it may stay frozen (thaw it with "
+							   "lxc-unfreeze)");
+			}
 			/*
 			 * Measured: lxc-info and state() report the monitor's
 			 * view, which only liblxc's freeze() updates. Now that
 			 * the cgroup is FROZEN its freeze() returns at once.
 			 */
 			if (strcmp(v, "FROZEN") == 0) {
-				c->freeze(c);
-				return 0;
+				if (c->freeze(c))
+					return 0;
+				/* frozen, but the monitor was not told: undo it, say so */
+				if (!c->set_cgroup_item(c, "freezer.state", "THAWED"))
+					return lx_err_set(err, -EIO,
+							  "cannot freeze '%s': liblxc's freeze() "
+							  "failed and the cgroup could not be "
+							  "thawed again: it stays frozen (thaw it "
+							  "with lxc-unfreeze)",
+							  name);
+				c->unfreeze(c);
+				return lx_err_set(err, -EIO,
+						  "cannot freeze '%s': liblxc's freeze() failed; "
+						  "it was thawed again",
+						  name);
 			}
 			sleep_ms(2);
 		} while (now_ms() < attempt_end);
-		c->set_cgroup_item(c, "freezer.state", "THAWED");
+		errno = 0;
+		if (!c->set_cgroup_item(c, "freezer.state", "THAWED"))
+			return lx_err_errno(
+				err, errno ? -errno : -EIO,
+				"cannot freeze '%s': it stayed FREEZING, and the cgroup "
+				"could not be thawed again: it may stay frozen (thaw it with "
+				"lxc-unfreeze)",
+				name);
 		sleep_ms(20);
 	} while (now_ms() < deadline);
 	return lx_err_set(err, -ETIMEDOUT,
@@ -2116,10 +2651,21 @@ static int snapshot_running(struct host *h, struct lxc_container *c, const char 
 	c2 = c->clone(c, snap, snappath, flags, NULL, NULL, 0, NULL);
 	if (thaw) {
 		struct lx_err e2 = LX_ERR_INIT;
-		if (host_unfreeze(h, name, &e2) < 0) {
-			ct_put(c2);
-			return lx_err_set(err, -EIO, "snapshot of '%s': cannot thaw it: %s", name,
-					  e2.msg);
+		if (thaw_retry(h, name, &e2) < 0) {
+			/* the snapshot is not recorded by anyone: it must not stay behind */
+			if (c2) {
+				ct_put(c2);
+				if (!c->snapshot_destroy(c, snap))
+					fs_rm_rf(dir, NULL);
+			} else {
+				fs_rm_rf(dir, NULL);
+			}
+			return lx_err_set(
+				err, -EIO,
+				"cannot snapshot running '%s': it was frozen for the copy "
+				"and cannot be thawed, it stays frozen: %s (thaw it with "
+				"lxc-unfreeze -P %s -n %s); the snapshot was removed",
+				name, e2.msg, h->lxcpath, name);
 		}
 	}
 	if (ret_pause_ms)
@@ -2215,8 +2761,11 @@ int host_restore_checkpoint(struct host *h, const char *name, const char *dir, s
 	if (pid < 0)
 		return lx_err_errno(err, -errno, "cannot restore '%s': fork", name);
 	if (pid == 0) {
-		struct lxc_container *child = lxc_container_new(name, h->lxcpath);
+		struct lxc_container *child;
 
+		/* as the start child: no fd of ours (state lock, database) outlives us in CRIU */
+		close_range(3, ~0U, 0);
+		child = lxc_container_new(name, h->lxcpath);
 		if (!child || !child->is_defined(child))
 			_exit(2);
 		_exit(child->restore(child, (char *)dir, false) ? 0 : 1);

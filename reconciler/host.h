@@ -65,12 +65,15 @@ struct ct_info {
 	pid_t init_pid;		/* running/frozen only, else -1 */
 	char *rootfs;		/* lxc.rootfs.path as written, with its "dir:"/"overlay:" prefix */
 	bool has_lxops_include; /* the config includes lxops.conf */
+	char *managed_conf;	/* lxops.conf content, NULL when there is none */
 	struct ct_snapshot *snaps;
 	size_t nsnaps;
 };
 void ct_info_release(struct ct_info *info);
 
-/* State, pid, rootfs, snapshots. A missing container gives state CT_MISSING and 0. */
+/*
+ * State, pid, rootfs, lxops.conf, snapshots. A missing container gives state CT_MISSING and 0.
+ */
 int host_inspect(struct host *h, const char *name, struct ct_info *ret, struct lx_err *err);
 
 /*
@@ -86,6 +89,21 @@ int host_get_config(struct host *h, const char *name, const char *key, char **re
  */
 int host_cgroup_get(struct host *h, const char *name, const char *file, char **ret,
 		    struct lx_err *err);
+/*
+ * Reads n cgroup files of a running (or frozen) container at once: values[i]
+ * gets file i's content (malloc'd, trailing \n stripped), or NULL when the
+ * kernel has no such file (known once per host: blkio.weight on a kernel
+ * without CFQ) or it cannot be read. init_pid is the container's init when
+ * the caller knows it (host_inspect), else 0 (then asked of liblxc). The
+ * files are read directly from the container's cgroup directories (its
+ * init's /proc/PID/cgroup, cut at LXC's lxc.payload.NAME component, under
+ * the hierarchy's mount point from /proc/self/mountinfo); liblxc's
+ * get_cgroup_item, on one handle, is the fallback when that directory
+ * cannot be told (a stale pid, lxc.cgroup.dir). Returns 0, or -ESRCH when
+ * the container is not running.
+ */
+int host_cgroup_get_many(struct host *h, const char *name, pid_t init_pid, const char *const *files,
+			 size_t n, char **values, struct lx_err *err);
 /*
  * Writes a cgroup file of a running container and reads it back; -EIO with a
  * message naming file, wanted and found values when the read-back differs
@@ -121,6 +139,20 @@ int host_write_managed_config(struct host *h, const char *name, const char *cont
  */
 int host_take_over(struct host *h, const char *name,
 		   bool (*owned)(const char *key, const char *value), struct lx_err *err);
+/*
+ * The container's config and lxops.conf as they are, kept in memory so a
+ * failed restart can put them back (host_config_restore: both atomic
+ * writes; a missing lxops.conf is removed again).
+ */
+struct host_config_backup {
+	char *config;
+	char *managed; /* NULL: there was no lxops.conf */
+};
+int host_config_save(struct host *h, const char *name, struct host_config_backup *ret,
+		     struct lx_err *err);
+int host_config_restore(struct host *h, const char *name, const struct host_config_backup *b,
+			struct lx_err *err);
+void host_config_backup_release(struct host_config_backup *b);
 /* The container's own config file, as text (malloc'd). */
 int host_read_config(struct host *h, const char *name, char **ret, struct lx_err *err);
 /* Current content of lxops.conf (malloc'd, "" if none). */
@@ -204,6 +236,17 @@ int host_nic_detach(struct host *h, const char *name, const char *ct_if, const c
  */
 int host_attach_run(struct host *h, const char *name, const char *const *argv, int *ret_status,
 		    char **ret_output, struct lx_err *err);
+
+/*
+ * Does a cgroup2 io.weight act on the disk (major:minor, a partition or a
+ * whole disk) under sys_root ("/sys") and cgroup_root ("/sys/fs/cgroup")?
+ * Only with a proportional scheduler: bfq active on that disk, or io.cost
+ * enabled for it in io.cost.qos (KEYS.md §0.4). major 0 (tmpfs, overlay,
+ * btrfs: no single disk) asks whether any disk of the host has either.
+ * Exposed for tests, which pass a fake sysfs tree.
+ */
+bool host_io_weight_usable(const char *sys_root, const char *cgroup_root, unsigned major,
+			   unsigned minor);
 
 /* The last ERROR lines of name's lxc.log (noise filtered), at most max lines, "; "-joined;
  * malloc'd, "" when none. */

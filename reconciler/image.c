@@ -35,12 +35,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +51,7 @@
 #include "util/fsutil.h"
 #include "util/mem.h"
 #include "util/sha256.h"
+#include "util/spawn.h"
 #include "util/strbuf.h"
 
 #define BASE_PREFIX   "lxops-img-"
@@ -89,42 +89,45 @@ static char *store_root(struct apply_ctx *ctx)
 	return xasprintf("%.*s/images", (int)(slash - db), db);
 }
 
-/* Runs argv (fixed, no shell) with stdin /dev/null; its stderr quoted on failure. */
+/*
+ * Runs argv (fixed, no shell, util/spawn.c: every other fd closed) with
+ * stdin /dev/null; the first line of its output quoted on failure.
+ */
 static int run(const char *const *argv, const char *what, struct lx_err *err)
 {
-	_cleanup_close_ int errfd = -1, devnull = -1;
-	char buf[400] = "";
-	pid_t pid;
-	int status;
-	ssize_t n;
+	_cleanup_free_ char *out = NULL;
+	int status = 0, r;
 
-	errfd = memfd_create("lxops-run", MFD_CLOEXEC);
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (errfd < 0 || devnull < 0)
-		return lx_err_errno(err, -errno, "%s: cannot run %s", what, argv[0]);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return lx_err_errno(err, -errno, "%s: cannot run %s", what, argv[0]);
-	if (pid == 0) {
-		if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(errfd, 2) < 0)
-			_exit(126);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return lx_err_errno(err, -errno, "%s: waitpid", what);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	r = spawn_run(argv, NULL, &out, &status, err);
+	if (r < 0)
+		return lx_err_prefix(err, "%s: ", what);
+	if (status == 0)
 		return 0;
-	if (lseek(errfd, 0, SEEK_SET) == 0 && (n = read(errfd, buf, sizeof(buf) - 1)) > 0) {
-		buf[n] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-	}
-	return lx_err_set(err, -EIO, "%s: %s failed (%s%d)%s%s", what, argv[0],
-			  WIFEXITED(status) ? "exit " : "signal ",
-			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-			  *buf ? ": " : "", buf);
+	out[strcspn(out, "\n")] = '\0';
+	if (strlen(out) > 400)
+		out[400] = '\0';
+	return lx_err_set(err, -EIO, "%s: %s failed (%s %d)%s%s", what, argv[0],
+			  status > 128 ? "signal" : "exit", status > 128 ? status - 128 : status,
+			  *out ? ": " : "", out);
+}
+
+/*
+ * A host failure: -EIO for the caller (apply.c tells host failures from
+ * state ones by it), the message ending with errnum's text (errno at the
+ * failure, passed by the caller before anything can change it).
+ */
+static int fail_errno(struct lx_err *herr, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_errno(struct lx_err *herr, int errnum, const char *fmt, ...)
+{
+	char what[sizeof(herr->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return lx_err_set(herr, -EIO, "%s: %s", what, strerror(errnum ? errnum : EIO));
 }
 
 /* ---- import ---- */
@@ -183,7 +186,7 @@ static int copy_hashed(struct apply_ctx *ctx, const char *alias, const char *spe
 
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (out < 0)
-		return lx_err_errno(herr, -EIO, "image '%s': cannot write '%s'", alias, dst);
+		return fail_errno(herr, errno, "image '%s': cannot write '%s'", alias, dst);
 	if (in_repo) {
 		struct lx_err e = LX_ERR_INIT;
 		size_t len = 0;
@@ -197,28 +200,26 @@ static int copy_hashed(struct apply_ctx *ctx, const char *alias, const char *spe
 		pg->done += len;
 		*size += len;
 		if (write_all(out, buf, len) < 0)
-			return lx_err_errno(herr, -EIO, "image '%s': cannot write '%s'", alias,
-					    dst);
+			return fail_errno(herr, errno, "image '%s': cannot write '%s'", alias, dst);
 		return 0;
 	}
 	in = open(host_path_of(spec), O_RDONLY | O_CLOEXEC);
 	if (in < 0)
-		return lx_err_errno(herr, -EIO, "image '%s': cannot read '%s'", alias,
-				    host_path_of(spec));
+		return fail_errno(herr, errno, "image '%s': cannot read '%s'", alias,
+				  host_path_of(spec));
 	buf = xmalloc(COPY_CHUNK);
 	for (;;) {
 		ssize_t n = read(in, buf, COPY_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return lx_err_errno(herr, -EIO, "image '%s': cannot read '%s'", alias,
-					    host_path_of(spec));
+			return fail_errno(herr, errno, "image '%s': cannot read '%s'", alias,
+					  host_path_of(spec));
 		if (n == 0)
 			break;
 		sha256_update(h, buf, (size_t)n);
 		if (write_all(out, buf, (size_t)n) < 0)
-			return lx_err_errno(herr, -EIO, "image '%s': cannot write '%s'", alias,
-					    dst);
+			return fail_errno(herr, errno, "image '%s': cannot write '%s'", alias, dst);
 		pg->done += (uint64_t)n;
 		*size += (uint64_t)n;
 		progress_show(pg, false);
@@ -282,17 +283,17 @@ static int split_unified(const char *tmp, struct lx_err *herr)
 	_cleanup_free_ char *a = NULL, *b = NULL;
 
 	if (rename(rootfs, uni) < 0 || rename(inner, rootfs) < 0 || mkdir(meta, 0700) < 0)
-		return lx_err_errno(herr, -EIO, "cannot unpack the unified image in '%s'", tmp);
+		return fail_errno(herr, errno, "cannot unpack the unified image in '%s'", tmp);
 	a = xasprintf("%s/metadata.yaml", uni);
 	b = xasprintf("%s/metadata.yaml", meta);
 	if (rename(a, b) < 0)
-		return lx_err_errno(herr, -EIO, "cannot unpack the unified image in '%s'", tmp);
+		return fail_errno(herr, errno, "cannot unpack the unified image in '%s'", tmp);
 	free(a);
 	free(b);
 	a = xasprintf("%s/templates", uni);
 	b = xasprintf("%s/templates", meta);
 	if (is_dir(a) && rename(a, b) < 0)
-		return lx_err_errno(herr, -EIO, "cannot unpack the unified image in '%s'", tmp);
+		return fail_errno(herr, errno, "cannot unpack the unified image in '%s'", tmp);
 	fs_rm_rf(uni, NULL);
 	return 0;
 }
@@ -350,8 +351,8 @@ static int import(struct apply_ctx *ctx, const struct image *img, char fp[65], s
 		return -EIO;
 	tmp = xasprintf("%s/.import-XXXXXX", store);
 	if (!mkdtemp(tmp))
-		return lx_err_errno(herr, -EIO, "image '%s': cannot make a directory in '%s'",
-				    img->alias, store);
+		return fail_errno(herr, errno, "image '%s': cannot make a directory in '%s'",
+				  img->alias, store);
 	/* one digest over metadata then rootfs: LXD's fingerprint of a split image */
 	sha256_init(&h);
 	r = 0;
@@ -393,7 +394,7 @@ static int import(struct apply_ctx *ctx, const struct image *img, char fp[65], s
 
 		snprintf(what, sizeof(what), "image '%s': extracting the rootfs", img->alias);
 		if (mkdir(rootfs, 0755) < 0) {
-			r = lx_err_errno(herr, -EIO, "%s", what);
+			r = fail_errno(herr, errno, "%s", what);
 			goto fail;
 		}
 		r = run((const char *const[]){ "tar", "--numeric-owner", "--xattrs",
@@ -406,7 +407,7 @@ static int import(struct apply_ctx *ctx, const struct image *img, char fp[65], s
 			snprintf(what, sizeof(what), "image '%s': extracting the metadata",
 				 img->alias);
 			if (mkdir(meta, 0700) < 0) {
-				r = lx_err_errno(herr, -EIO, "%s", what);
+				r = fail_errno(herr, errno, "%s", what);
 				goto fail;
 			}
 			r = run((const char *const[]){ "tar", "--no-same-owner", "-xf", meta_tar,
@@ -421,8 +422,8 @@ static int import(struct apply_ctx *ctx, const struct image *img, char fp[65], s
 		unlink(meta_tar);
 		fs_rm_rf(dir, NULL); /* a half-made store left by a crash */
 		if (rename(tmp, dir) < 0) {
-			r = lx_err_errno(herr, -EIO, "image '%s': cannot store it in '%s'",
-					 img->alias, dir);
+			r = fail_errno(herr, errno, "image '%s': cannot store it in '%s'",
+				       img->alias, dir);
 			goto fail;
 		}
 	} else {
@@ -594,7 +595,7 @@ static int ensure_base(struct apply_ctx *ctx, const struct image *img, const cha
 		return r;
 	fs_rm_rf(dir, NULL);
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return lx_err_errno(herr, -EIO, "cannot make '%s'", dir);
+		return fail_errno(herr, errno, "cannot make '%s'", dir);
 	src = xasprintf("%s/%s/rootfs", store, fp);
 	r = run((const char *const[]){ "cp", "-a", "--reflink=auto", src, rootfs, NULL },
 		"copying the image's rootfs", herr);
@@ -664,8 +665,8 @@ static int give_to_map(struct apply_ctx *ctx, const char *name, const struct lxc
 	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
 		_cleanup_free_ char *p = xasprintf("%s%s", dir, leaves[i]);
 		if (lchown(p, uid, gid) < 0 && errno != ENOENT)
-			return lx_err_errno(herr, -EIO, "cannot give '%s' to the id map of '%s'", p,
-					    name);
+			return fail_errno(herr, errno, "cannot give '%s' to the id map of '%s'", p,
+					  name);
 	}
 	return 0;
 }
@@ -865,8 +866,8 @@ out:
 	return r < 0 ? -EIO : 0;
 }
 
-int image_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct strbuf *what,
-		 struct lx_err *herr, struct lx_err *err)
+int image_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool *ret_made,
+		 struct strbuf *what, struct lx_err *herr, struct lx_err *err)
 {
 	const struct container *c = cd->desired;
 	const struct image *img =
@@ -887,6 +888,7 @@ int image_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct strbuf 
 	r = host_clone(ctx->h, base, NULL, c->name, true, &overlay, herr);
 	if (r < 0)
 		return -EIO;
+	*ret_made = true;
 	if (cd->lx.unprivileged) {
 		r = give_to_map(ctx, c->name, &cd->lx, herr);
 		if (r < 0)

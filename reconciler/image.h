@@ -20,9 +20,11 @@
  * base for its id map (once), overlay clone, create templates. -EIO with
  * herr when the host or the image refused (a digest mismatch imports
  * nothing); other negative codes with err when the state database failed.
+ * *ret_made turns true once the container exists (the clone succeeded): a
+ * later failure leaves it for the caller to roll back.
  */
-int image_create(struct apply_ctx *ctx, const struct ct_diff *cd, struct strbuf *what,
-		 struct lx_err *herr, struct lx_err *err);
+int image_create(struct apply_ctx *ctx, const struct ct_diff *cd, bool *ret_made,
+		 struct strbuf *what, struct lx_err *herr, struct lx_err *err);
 
 /*
  * apply --prune: removes imported images no image document of the revision

@@ -119,7 +119,7 @@ ROW("pool",                        D,  KT_STRING,   HOW_INFO,   WHEN_CONFIG,  0,
 ROW("propagation",                 D,  KT_ENUM,     HOW_DEVICE, WHEN_LIVE,    0, 0, 0, e_propagation, "lxc.mount.entry", "mount propagation of a bind mount"),
 NOPE("queue.tx.length",            N,               "transmit queue length is not supported by lxops"),
 NOPE("raw.apparmor",               I,               "lxops does not manage AppArmor profiles"),
-ROW("raw.idmap",                   I,  KT_TEXT,     HOW_LXC,    WHEN_RESTART, 0, 0, 0, NULL, "lxc.idmap", "extra id mappings: lines \"both|uid|gid HOST[-END] CONTAINER[-END]\""),
+NOPE("raw.idmap",                  I,               "lxops maps each container's ids as one range (security.idmap.base and security.idmap.size); extra id mappings are not supported"),
 ROW("raw.lxc",                     I,  KT_TEXT,     HOW_LXC,    WHEN_RESTART, 0, 0, 0, NULL, "appended LXC config", "raw LXC config lines, applied last (allowed only when lxops.yaml sets allow_raw_lxc: true)"),
 ROW("raw.mount.options",           D,  KT_STRING,   HOW_DEVICE, WHEN_LIVE,    0, 0, 0, NULL, "lxc.mount.entry", "extra mount options for a bind mount"),
 NOPE("raw.qemu",                   I,               VM_ONLY),
@@ -133,7 +133,7 @@ NOPE("security.csm",               I,               VM_ONLY),
 NOPE("security.devlxd",            I,               "lxops provides no /dev/lxd guest API"),
 NOPE("security.devlxd.images",     I,               "lxops provides no /dev/lxd guest API"),
 ROW("security.idmap.base",         I,  KT_INT,      HOW_LXC,    WHEN_RESTART, 0, 0, 4294967294LL, NULL, "lxc.idmap", "host uid/gid where the container's id map starts"),
-ROW("security.idmap.isolated",     I,  KT_BOOL,     HOW_LXC,    WHEN_RESTART, 0, 0, 0, NULL, "lxc.idmap", "give the container an id map no other container shares"),
+ROW("security.idmap.isolated",     I,  KT_BOOL,     HOW_INFO,   WHEN_CONFIG,  0, 0, 0, NULL, "", "only \"false\" is accepted: lxops does not allocate isolated id maps (give the container its own security.idmap.base instead)"),
 ROW("security.idmap.size",         I,  KT_INT,      HOW_LXC,    WHEN_RESTART, 0, 65536, 1000000000, NULL, "lxc.idmap", "size of the container's id map (default 65536)"),
 NOPE("security.ipv4_filtering",    N,               "NIC address filtering is not supported by lxops"),
 NOPE("security.ipv6_filtering",    N,               "NIC address filtering is not supported by lxops"),
@@ -146,7 +146,7 @@ ROW("security.protection.start",   I,  KT_BOOL,     HOW_LXOPS,  WHEN_CONFIG,  0,
 NOPE("security.secureboot",        I,               VM_ONLY),
 NOPE_PREFIX("security.syscalls.",  I,               "lxops does not manage seccomp syscall policies"),
 ROW("shift",                       D,  KT_BOOL,     HOW_DEVICE, WHEN_LIVE,    0, 0, 0, NULL, "lxc.mount.entry idmap=container", "map the source's ids into the container with an idmapped mount"),
-ROW("size",                        D,  KT_SIZE,     HOW_DEVICE, WHEN_RESTART, KF_HOSTDEP, 0, 0, NULL, "root disk quota", "size of the root disk (needs a storage backend with quotas)"),
+NOPE("size",                       D,               "a root disk size needs a storage backend with quotas; lxops uses dir/overlay storage without quotas"),
 NOPE("size.state",                 D,               VM_ONLY),
 ROW("snapshots.before_restart",    I,  KT_BOOL,     HOW_LXOPS,  WHEN_CONFIG,  KF_LXOPS, 0, 0, NULL, "", "take a snapshot before any change that restarts the container"),
 ROW("snapshots.expiry",            I,  KT_DURATION, HOW_LXOPS,  WHEN_CONFIG,  0, 0, 0, NULL, "", "how long scheduled snapshots are kept: \"1y 2m 3w 4d 5H 6M\" (LXD: m = months, M = minutes)"),
@@ -174,7 +174,6 @@ const char *key_type_to_string(enum key_type t)
 		[KT_TEXT] = "text",
 		[KT_BOOL] = "bool",
 		[KT_INT] = "integer",
-		[KT_SIZE] = "size",
 		[KT_SIZE_PCT] = "size-or-percent",
 		[KT_CPU] = "cpu",
 		[KT_CPUSET] = "cpuset",
@@ -505,13 +504,6 @@ int keys_check_value(const struct key_def *def, const char *s, struct arena *a,
 			*ret_canon = arena_printf(a, "%" PRId64, v);
 		return r;
 	}
-	case KT_SIZE: {
-		uint64_t v;
-		r = value_parse_size(s, &v, why);
-		if (r == 0)
-			*ret_canon = arena_printf(a, "%" PRIu64, v);
-		return r;
-	}
 	case KT_SIZE_PCT: {
 		struct size_pct v;
 		r = value_parse_size_pct(s, &v, why);
@@ -573,23 +565,8 @@ int keys_check_value(const struct key_def *def, const char *s, struct arena *a,
 		r = value_parse_cron(s, &v, why);
 		if (r < 0)
 			return r;
-		/* canonical: single spaces */
-		{
-			char *o = arena_alloc(a, strlen(s) + 1), *q = o;
-			bool sp = false;
-			for (const char *p = s; *p; p++) {
-				if (*p == ' ' || *p == '\t') {
-					sp = q != o;
-					continue;
-				}
-				if (sp)
-					*q++ = ' ';
-				sp = false;
-				*q++ = *p;
-			}
-			*q = '\0';
-			*ret_canon = o;
-		}
+		/* already canonical: value_parse_cron takes single spaces only (LXD's IsCron) */
+		*ret_canon = s;
 		return 0;
 	}
 	case KT_ENUM:

@@ -22,7 +22,6 @@ enum key_type {
 	KT_TEXT,      /* any text, newlines allowed (raw.lxc, raw.idmap, descriptions) */
 	KT_BOOL,      /* value_parse_bool */
 	KT_INT,	      /* integer in [min, max] */
-	KT_SIZE,      /* bytes */
 	KT_SIZE_PCT,  /* bytes or percent of host RAM */
 	KT_CPU,	      /* count or pinned set (limits.cpu) */
 	KT_CPUSET,    /* a set (limits.cpu.nodes) */

@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,24 @@ int lifecycle_forget(struct apply_ctx *ctx, const char *container, struct lx_err
 }
 
 /* ---- snapshots ---- */
+
+/*
+ * A host failure: -EIO for the caller (apply.c tells host failures from
+ * state ones by it), the message ending with errnum's text.
+ */
+static int fail_errno(struct lx_err *herr, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_errno(struct lx_err *herr, int errnum, const char *fmt, ...)
+{
+	char what[sizeof(herr->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return lx_err_set(herr, -EIO, "%s: %s", what, strerror(errnum ? errnum : EIO));
+}
 
 static int host_failed(struct lx_err *herr, const struct lx_err *cause)
 {
@@ -664,14 +683,17 @@ int lifecycle_write_file(struct host *h, const char *container, const char *path
 		char p1[64], p2[64];
 		snprintf(p1, sizeof(p1), "/proc/%d/ns/user", (int)info.init_pid);
 		snprintf(p2, sizeof(p2), "/proc/%d/ns/mnt", (int)info.init_pid);
-		if (!same_ns(p1, "/proc/self/ns/user"))
-			userfd = open(p1, O_RDONLY | O_CLOEXEC);
-		mntfd = open(p2, O_RDONLY | O_CLOEXEC);
-		if (mntfd < 0 || (userfd < 0 && !same_ns(p1, "/proc/self/ns/user"))) {
-			r = lx_err_errno(err, -errno, "cannot enter '%s' to write '%s'", container,
-					 path);
+		bool own_userns = same_ns(p1, "/proc/self/ns/user");
+		int e = 0;
+
+		if (!own_userns && (userfd = open(p1, O_RDONLY | O_CLOEXEC)) < 0)
+			e = errno;
+		if (!e && (mntfd = open(p2, O_RDONLY | O_CLOEXEC)) < 0)
+			e = errno;
+		if (e) {
 			ct_info_release(&info);
-			return -EIO;
+			return fail_errno(err, e, "cannot enter '%s' to write '%s'", container,
+					  path);
 		}
 	}
 	if (!info.rootfs) {
@@ -705,16 +727,18 @@ int lifecycle_write_file(struct host *h, const char *container, const char *path
 		memset(&res, 0, sizeof(res));
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		int e = errno;
 		ct_info_release(&info);
-		return lx_err_errno(err, -EIO, "cannot write '%s' in '%s': pipe", path, container);
+		return fail_errno(err, e, "cannot write '%s' in '%s': pipe", path, container);
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
+		int e = errno;
 		close(pipefd[0]);
 		close(pipefd[1]);
 		ct_info_release(&info);
-		return lx_err_errno(err, -EIO, "cannot write '%s' in '%s': fork", path, container);
+		return fail_errno(err, e, "cannot write '%s' in '%s': fork", path, container);
 	}
 	if (pid == 0) {
 		/* inside: the container's ids; stopped: on-disk ids (shifted rootfs: + offset) */

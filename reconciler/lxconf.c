@@ -282,6 +282,11 @@ static void build_cpu(struct builder *b, const char *cpus_assigned)
 				}
 		}
 		cg(b, "limits.cpu.nodes", "cpuset.mems", nodes->canon, NULL, false);
+	} else if (*b->f->mems) {
+		/* unset: every usable node, so removing the key resets the file; cgroup2
+		 * shows "" until a value is written, as for cpuset.cpus */
+		cg(b, "limits.cpu.nodes", "cpuset.mems", b->f->mems,
+		   b->v2 ? arena_printf(b->a, "%s|", b->f->mems) : NULL, true);
 	}
 
 	/* shares/weight and quota (KEYS.md §1.2, cgroup_cpu.go:ParseCPU) */
@@ -336,8 +341,8 @@ static void build_misc_limits(struct builder *b)
 			host_error(
 				b, disk,
 				"limits.disk.priority cannot be applied on this host: there is no "
-				"%s (the kernel's I/O scheduler gives no proportional weights; "
-				"KEYS.md: blkio.weight is gone and bfq is not active)",
+				"%s (the kernel's I/O scheduler gives no proportional weights: "
+				"enable bfq, or remove the key)",
 				b->v2 ? "io.weight" : "blkio.weight");
 		} else if (b->v2) {
 			snprintf(buf, sizeof(buf), "%" PRId64, w);
@@ -347,6 +352,16 @@ static void build_misc_limits(struct builder *b)
 			snprintf(buf, sizeof(buf), "%" PRId64, w);
 			cg(b, "limits.disk.priority", "blkio.weight", buf, NULL, false);
 		}
+	} else if (b->f->blkio_weight && b->v2) {
+		/* unset: the kernel's default weight, so removing the key resets the file */
+		cg(b, "limits.disk.priority", "io.weight", "default 100", NULL, true);
+	} else if (b->f->blkio_weight) {
+		/*
+		 * v1: CFQ's default weight is 500 (LXD's default priority 5 × 100);
+		 * a kernel whose blkio.weight comes from bfq starts at 100, which
+		 * is its default too, so either reads as "not set"
+		 */
+		cg(b, "limits.disk.priority", "blkio.weight", "500", "500|100", true);
 	}
 }
 
@@ -387,9 +402,7 @@ static void build_security(struct builder *b, struct lxconf *out)
 {
 	const char *priv = cfg(b, "security.privileged"), *nest = cfg(b, "security.nesting");
 	const struct kv *basekv = cfg_kv(b, "security.idmap.base");
-	const struct kv *isokv = cfg_kv(b, "security.idmap.isolated");
 	const char *size_s = cfg(b, "security.idmap.size");
-	const struct kv *raw = cfg_kv(b, "raw.idmap");
 
 	out->unprivileged = !(priv && !strcmp(priv, "true"));
 	if (out->unprivileged) {
@@ -404,11 +417,6 @@ static void build_security(struct builder *b, struct lxconf *out)
 				"security.privileged: \"true\"");
 			return;
 		}
-		if (isokv && !strcmp(isokv->canon, "true"))
-			host_error(
-				b, isokv,
-				"security.idmap.isolated is not supported by lxops yet: give the "
-				"container its own security.idmap.base instead");
 		if (basekv) {
 			ubase = gbase = strtoull(basekv->canon, NULL, 10);
 		}
@@ -422,11 +430,6 @@ static void build_security(struct builder *b, struct lxconf *out)
 				   "+%" PRIu64 ")",
 				   ubase, ubase + size - 1, b->f->subuid_base, b->f->subuid_size,
 				   b->f->subgid_base, b->f->subgid_size);
-		if (raw)
-			host_error(
-				b, raw,
-				"raw.idmap is not supported by lxops yet: the whole container uses "
-				"one map (security.idmap.base/size)");
 		strbuf_addf(&b->conf, "lxc.idmap = u 0 %" PRIu64 " %" PRIu64 "\n", ubase, size);
 		strbuf_addf(&b->conf, "lxc.idmap = g 0 %" PRIu64 " %" PRIu64 "\n", gbase, size);
 		out->idmap_uid = ubase;
@@ -438,8 +441,6 @@ static void build_security(struct builder *b, struct lxconf *out)
 			out->shifted_rootfs = true; /* image.c owns the base by the map instead */
 		else
 			strbuf_adds(&b->conf, "lxc.rootfs.options = idmap=container\n");
-	} else if (raw) {
-		host_error(b, raw, "raw.idmap applies to unprivileged containers only");
 	}
 	if (nest && !strcmp(nest, "true")) {
 		/* /usr/share/lxc/config/nesting.conf, as LXD's IsNesting */
@@ -452,7 +453,6 @@ static void build_security(struct builder *b, struct lxconf *out)
 static void build_restart_keys(struct builder *b)
 {
 	const struct kvlist *l = &b->c->eff_config;
-	const char *raw = NULL;
 
 	for (size_t i = 0; i < l->n; i++) {
 		const struct kv *kv = &l->v[i];
@@ -469,15 +469,26 @@ static void build_restart_keys(struct builder *b)
 			strbuf_addf(&b->conf, "lxc.prlimit.%s = %s\n", kv->key + 14, kv->value);
 		else if (!strncmp(kv->key, "linux.sysctl.", 13))
 			strbuf_addf(&b->conf, "lxc.sysctl.%s = %s\n", kv->key + 13, kv->value);
-		else if (!strcmp(kv->key, "raw.lxc"))
-			raw = kv->value;
 	}
-	if (raw) {
-		strbuf_adds(&b->conf, "# raw.lxc\n");
-		strbuf_adds(&b->conf, raw);
-		if (b->conf.len && b->conf.buf[b->conf.len - 1] != '\n')
-			strbuf_addc(&b->conf, '\n');
-	}
+}
+
+/*
+ * raw.lxc goes last, after the device policy, the devices and the cgroup
+ * lines, as its key help promises: for LXC the last value of a key wins
+ * (and list keys such as lxc.cgroup.devices.allow append), so the user's
+ * lines have the final say over what lxops wrote before them.
+ */
+static void build_raw_lxc(struct builder *b)
+{
+	const struct kv *kv = cfg_kv(b, "raw.lxc");
+	const char *raw = kv ? kv->value : NULL;
+
+	if (!raw || !*raw)
+		return;
+	strbuf_adds(&b->conf, "# raw.lxc\n");
+	strbuf_adds(&b->conf, raw);
+	if (b->conf.len && b->conf.buf[b->conf.len - 1] != '\n')
+		strbuf_addc(&b->conf, '\n');
 }
 
 int lxconf_build(const struct container *c, const char *cpus_assigned, const struct host_facts *f,
@@ -496,6 +507,7 @@ int lxconf_build(const struct container *c, const char *cpus_assigned, const str
 	build_cpu(&b, cpus_assigned);
 	build_memory(&b);
 	build_misc_limits(&b);
+	build_raw_lxc(&b);
 
 	out->conf = arena_strndup(a, b.conf.buf, b.conf.len);
 	sha256_hex(out->conf, strlen(out->conf), out->conf_hash);

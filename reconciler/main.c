@@ -56,8 +56,9 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		}
-		if (!strcmp(a, "-v") || !strcmp(a, "--verbose") || !strcmp(a, "-q") ||
-		    !strcmp(a, "--quiet") || strchr(a, '='))
+		/* -v, -q and their combinations (-vq, -vv), as getopt takes them later */
+		if ((a[1] && a[1] != '-' && strspn(a + 1, "vq") == strlen(a + 1)) ||
+		    !strcmp(a, "--verbose") || !strcmp(a, "--quiet") || strchr(a, '='))
 			continue;
 		if (!strcmp(a, "--repo") || !strcmp(a, "--ref") || !strcmp(a, "--lxcpath") ||
 		    !strcmp(a, "--state") || !strcmp(a, "--host") || !strcmp(a, "--color") ||

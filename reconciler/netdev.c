@@ -98,6 +98,12 @@ int netdev_run(pid_t netns_pid, const char *const *argv, char **ret_out, struct 
 			_exit(125);
 		if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
 			_exit(126);
+		/*
+		 * Not util/spawn.c: stdout and stderr apart, a fixed environment and
+		 * the setns above. Its fd hygiene, though: nothing of ours (the state
+		 * lock, the database) outlives lxops in a tool it started.
+		 */
+		close_range(3, ~0U, 0);
 		/* a fixed search path, not the caller's PATH */
 		for (size_t i = 0; i < ARRAY_SIZE(tool_dirs); i++) {
 			char path[64];

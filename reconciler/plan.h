@@ -3,9 +3,11 @@
  * bottom and apply.c can run (pure).
  *
  * Order: creates, updates, recreates and adoptions follow dependencies
- * (depends_on and copy sources first; ties by name); deletions come last,
- * dependants before what they depend on. Containers with nothing to do
- * are left out of steps but kept in the changeset for status.
+ * (depends_on and copy sources first); deletions come last, dependants
+ * before what they depended on (from their records). Among steps ready at
+ * once, stops (state: stopped, deletions) go by boot.stop.priority, higher
+ * first (LXD), other steps counting as 0; ties by name. Containers with
+ * nothing to do are left out of steps but kept in the changeset for status.
  */
 #ifndef LXOPS_PLAN_H
 #define LXOPS_PLAN_H

@@ -18,9 +18,23 @@
 #include "util/fsutil.h"
 #include "util/mem.h"
 
+/*
+ * The plan as saved and as compared: always redacted, whatever
+ * --show-secrets said for the screen. A secret has no business in a file
+ * that CI passes around, and the replan in `apply FILE` must render the
+ * same bytes however it was asked to show the plan.
+ */
+static json_t *plan_json_redacted(const struct session *s)
+{
+	struct plan p = s->plan;
+
+	p.show_secrets = false;
+	return render_plan_json(&p);
+}
+
 static char *plan_text(const struct session *s)
 {
-	json_t *j = render_plan_json(&s->plan);
+	json_t *j = plan_json_redacted(s);
 	char *text = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
 
 	json_decref(j);
@@ -40,7 +54,7 @@ int planfile_write(const char *path, const struct session *s, const struct sessi
 	statusfile_fingerprint(s, fp);
 	for (const char *const *t = o->diff.targets; t && *t; t++)
 		json_array_append_new(targets, json_string(*t));
-	plan = render_plan_json(&s->plan);
+	plan = plan_json_redacted(s);
 	root = json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:b,s:b,s:b,s:o},s:o}", "format",
 			 "lxops-planfile/1", "commit", s->l.rev->commit, "ref", ref ? ref : "HEAD",
 			 "host", s->host_name, "fingerprint", fp, "options", "prune",

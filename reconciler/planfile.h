@@ -3,12 +3,12 @@
  * `terraform plan -out` / `terraform apply planfile`.
  *
  * A plan file holds the revision (commit), the plan options, the plan
- * itself (the JSON of render_plan_json) and a fingerprint of everything the
- * plan was made from besides the revision: the host's facts, what lxops had
- * recorded and what it observed. `apply FILE` plans again from the same
- * commit with the same options and refuses, changing nothing, unless the
- * fingerprint and the plan are both unchanged: what was reviewed is exactly
- * what is applied.
+ * itself (the JSON of render_plan_json, secrets always redacted) and a
+ * fingerprint of everything the plan was made from besides the revision:
+ * the host's facts, what lxops had recorded and what it observed. `apply
+ * FILE` plans again from the same commit with the same options and
+ * refuses, changing nothing, unless the fingerprint and the plan are both
+ * unchanged: what was reviewed is exactly what is applied.
  */
 #ifndef LXOPS_PLANFILE_H
 #define LXOPS_PLANFILE_H

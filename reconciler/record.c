@@ -79,6 +79,12 @@ char *record_serialize(const struct container *c)
 	json_object_set_new(root, "devices", devs);
 	json_object_set_new(root, "files", files);
 	json_object_set_new(root, "snapshots", snaps);
+	if (c->depends_on.n) {
+		json_t *deps = json_array();
+		for (size_t i = 0; i < c->depends_on.n; i++)
+			json_array_append_new(deps, json_string(c->depends_on.v[i]));
+		json_object_set_new(root, "depends_on", deps);
+	}
 	json_object_set_new(root, "hash", json_string(c->hash));
 	out = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(root);
@@ -170,6 +176,16 @@ int record_parse(const char *text, struct arena *a, struct recorded *r, struct l
 		r->profiles.v = arena_calloc(a, json_array_size(j) + 1, sizeof(char *));
 		for (size_t i = 0; i < json_array_size(j); i++)
 			r->profiles.v[r->profiles.n++] = jdup(a, json_array_get(j, i));
+	}
+	j = json_object_get(root, "depends_on");
+	if (json_is_array(j)) {
+		r->depends_on.v = arena_calloc(a, json_array_size(j) + 1, sizeof(char *));
+		for (size_t i = 0; i < json_array_size(j); i++) {
+			const char *dep = json_string_value(json_array_get(j, i));
+			if (!dep)
+				goto invalid;
+			r->depends_on.v[r->depends_on.n++] = arena_strdup(a, dep);
+		}
 	}
 	if (parse_kvs(json_object_get(root, "config"), a, W_INSTANCE, NULL, &r->config) < 0)
 		goto invalid;

@@ -8,6 +8,8 @@
  *    "devices":{NAME:{"type":T, KEY:{"value":V,"canon":C}}},
  *    "files":[{"path","sha256","source","oid","content","mode","uid","gid"}],
  *    "snapshots":[{"name","stateful"}],
+ *    "depends_on":[NAME...] (only when not empty; absent in records of lxops
+ *     before it was kept: read as none),
  *    "hash": H}
  * Parsing it back gives the kvlist/devlist shapes diff.c compares with the
  * desired ones, so a recorded container and a desired one diff key by key.
@@ -56,6 +58,7 @@ struct recorded {
 	struct source_spec source;
 	enum power_state state;
 	struct strlist profiles;
+	struct strlist depends_on; /* as declared when applied: orders its deletion (plan.c) */
 	struct kvlist config;
 	struct devlist devices;
 	bool protected_delete;	 /* security.protection.delete was true */

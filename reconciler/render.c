@@ -35,17 +35,14 @@ int render_format_from_string(const char *s)
 	return -1;
 }
 
-const char *render_format_to_string(enum render_format f)
+void *render_json_string(const char *s)
 {
-	return (unsigned)f < _FORMAT_MAX ? format_names[f] : "?";
-}
-
-/* json_string() refuses invalid UTF-8 (a git path may hold any bytes): replace bad bytes. */
-static json_t *jstr(const char *s)
-{
-	json_t *j = json_string(s);
+	json_t *j;
 	struct strbuf sb = STRBUF_INIT;
 
+	if (!s)
+		return json_null();
+	j = json_string(s);
 	if (j)
 		return j;
 	for (; *s; s++)
@@ -142,12 +139,13 @@ void *render_diags_json(const struct diag_list *l)
 	diag_foreach (d, l) {
 		json_t *o = json_object();
 		json_object_set_new(o, "severity", json_string(sev_name(d->severity)));
-		json_object_set_new(o, "message", jstr(d->msg));
-		json_object_set_new(o, "file", d->file ? jstr(d->file) : json_null());
+		json_object_set_new(o, "message", render_json_string(d->msg));
+		json_object_set_new(o, "file", d->file ? render_json_string(d->file) : json_null());
 		json_object_set_new(o, "line", json_integer(d->line));
 		json_object_set_new(o, "column", json_integer(d->col));
-		json_object_set_new(o, "hint", d->hint ? jstr(d->hint) : json_null());
-		json_object_set_new(o, "subject", d->subject ? jstr(d->subject) : json_null());
+		json_object_set_new(o, "hint", d->hint ? render_json_string(d->hint) : json_null());
+		json_object_set_new(o, "subject",
+				    d->subject ? render_json_string(d->subject) : json_null());
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -397,9 +395,9 @@ static void text_plan(FILE *f, const struct plan *p, bool color)
 			nrestart++;
 	fprintf(f,
 		"\nPlan: %zu to create, %zu to update (%zu with restart), %zu to recreate, %zu to "
-		"delete, %zu to adopt; %zu drifted, %zu orphaned, %zu unmanaged, %zu errors.\n",
+		"delete, %zu to adopt; %zu drifted, %zu orphaned, %zu unmanaged, %zu error%s.\n",
 		cs->ncreate, cs->nupdate, nrestart, cs->nrecreate, cs->ndelete, cs->nadopt,
-		cs->ndrift, cs->norphan, cs->nunmanaged, cs->nerror);
+		cs->ndrift, cs->norphan, cs->nunmanaged, cs->nerror, cs->nerror == 1 ? "" : "s");
 	if (!plan_has_changes(p))
 		fputs("No changes: the host matches the revision.\n", f);
 }
@@ -408,17 +406,19 @@ static json_t *change_json(const struct plan *p, const struct change *c)
 {
 	const char *o = shown(p, c, c->old_value), *n = shown(p, c, c->new_value);
 
-	return json_pack("{s:o,s:o,s:o,s:s,s:b,s:s,s:o}", "what", jstr(c->what), "old",
-			 o ? jstr(o) : json_null(), "new", n ? jstr(n) : json_null(), "verdict",
+	return json_pack("{s:o,s:o,s:o,s:s,s:b,s:s,s:o}", "what", render_json_string(c->what),
+			 "old", o ? render_json_string(o) : json_null(), "new",
+			 n ? render_json_string(n) : json_null(), "verdict",
 			 verdict_to_string(c->verdict), "drift", c->drift, "why",
-			 c->why ? c->why : "", "detail", c->detail ? jstr(c->detail) : json_null());
+			 c->why ? c->why : "", "detail",
+			 c->detail ? render_json_string(c->detail) : json_null());
 }
 
 static json_t *ct_json(const struct plan *p, const struct ct_diff *cd)
 {
 	json_t *o = json_object(), *ch = json_array(), *err = json_array();
 
-	json_object_set_new(o, "name", jstr(cd->name));
+	json_object_set_new(o, "name", render_json_string(cd->name));
 	json_object_set_new(o, "action", json_string(ct_action_to_string(cd->action)));
 	json_object_set_new(o, "verdict", json_string(verdict_to_string(cd->verdict)));
 	json_object_set_new(o, "drift", json_boolean(cd->drift));
@@ -426,7 +426,7 @@ static json_t *ct_json(const struct plan *p, const struct ct_diff *cd)
 		json_array_append_new(ch, change_json(p, &cd->changes[i]));
 	json_object_set_new(o, "changes", ch);
 	for (size_t i = 0; i < cd->nerrors; i++)
-		json_array_append_new(err, jstr(cd->errors[i]));
+		json_array_append_new(err, render_json_string(cd->errors[i]));
 	json_object_set_new(o, "errors", err);
 	json_object_set_new(o, "state",
 			    cd->desired ? json_string(power_state_to_string(cd->target))
@@ -446,9 +446,11 @@ void *render_plan_json(const struct plan *p)
 	json_t *root = json_object(), *steps = json_array(), *others = json_array();
 
 	json_object_set_new(root, "format", json_string("lxops-plan/1"));
-	json_object_set_new(root, "commit", p->commit ? jstr(p->commit) : json_null());
-	json_object_set_new(root, "subject", p->subject ? jstr(p->subject) : json_null());
-	json_object_set_new(root, "host", p->host ? jstr(p->host) : json_null());
+	json_object_set_new(root, "commit",
+			    p->commit ? render_json_string(p->commit) : json_null());
+	json_object_set_new(root, "subject",
+			    p->subject ? render_json_string(p->subject) : json_null());
+	json_object_set_new(root, "host", p->host ? render_json_string(p->host) : json_null());
 	for (size_t i = 0; i < p->nsteps; i++)
 		json_array_append_new(steps, ct_json(p, p->steps[i]));
 	for (size_t i = 0; i < cs->n; i++)
@@ -468,7 +470,7 @@ void *render_plan_json(const struct plan *p)
 	return root;
 }
 
-static void md_cell(FILE *f, const char *s)
+void render_markdown_cell(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '|')
@@ -489,9 +491,9 @@ static void markdown_plan(FILE *f, const struct plan *p)
 	fprintf(f,
 		"**%zu** to create, **%zu** to update, **%zu** to recreate, **%zu** to delete, "
 		"**%zu** to adopt · %zu drifted · %zu orphaned · %zu unmanaged · **%zu "
-		"errors**\n\n",
+		"error%s**\n\n",
 		cs->ncreate, cs->nupdate, cs->nrecreate, cs->ndelete, cs->nadopt, cs->ndrift,
-		cs->norphan, cs->nunmanaged, cs->nerror);
+		cs->norphan, cs->nunmanaged, cs->nerror, cs->nerror == 1 ? "" : "s");
 	if (!p->nsteps && !cs->nerror) {
 		fputs("No changes.\n", f);
 		return;
@@ -510,11 +512,11 @@ static void markdown_plan(FILE *f, const struct plan *p)
 			const struct change *c = &cd->changes[k];
 			fprintf(f, "| %s%s%s | %s | `", k ? "" : "`", k ? "" : cd->name,
 				k ? "" : "`", k ? "" : ct_action_to_string(cd->action));
-			md_cell(f, c->what);
+			render_markdown_cell(f, c->what);
 			fputs("` | ", f);
-			md_cell(f, shown(p, c, c->old_value));
+			render_markdown_cell(f, shown(p, c, c->old_value));
 			fputs(" | ", f);
-			md_cell(f, shown(p, c, c->new_value));
+			render_markdown_cell(f, shown(p, c, c->new_value));
 			fprintf(f, " | %s%s |\n", verdict_to_string(c->verdict),
 				c->drift ? " (drift)" : "");
 		}
@@ -522,7 +524,7 @@ static void markdown_plan(FILE *f, const struct plan *p)
 	for (size_t i = 0; i < cs->n; i++)
 		for (size_t k = 0; cs->v[i].action == CT_ERROR && k < cs->v[i].nerrors; k++) {
 			fprintf(f, "| `%s` | **error** | ", cs->v[i].name);
-			md_cell(f, cs->v[i].errors[k]);
+			render_markdown_cell(f, cs->v[i].errors[k]);
 			fputs(" | | | |\n", f);
 		}
 }

@@ -21,7 +21,14 @@ enum render_format {
 };
 
 int render_format_from_string(const char *s); /* < 0 if unknown */
-const char *render_format_to_string(enum render_format f);
+
+/*
+ * A JSON string (json_t *, caller owns) of s, which may hold any bytes (a
+ * git commit subject, a path, a message stored in the state): json_string()
+ * refuses invalid UTF-8, so each byte of a string that is not valid UTF-8
+ * and is not ASCII becomes '?'. NULL gives JSON null. Never returns NULL.
+ */
+void *render_json_string(const char *s);
 
 struct render_opts {
 	enum render_format format;
@@ -45,6 +52,9 @@ struct plan;
 void render_plan(FILE *f, const struct plan *p, const struct render_opts *o);
 /* The plan as a jansson object (json_t *, caller owns): the documented plan format. */
 void *render_plan_json(const struct plan *p);
+
+/* s as the text of a Markdown table cell: '|' escaped, newlines as <br>; NULL prints nothing. */
+void render_markdown_cell(FILE *f, const char *s);
 
 /* Prints a jansson value with sorted keys and 2-space indent, then a newline; steals the reference.
  */

@@ -30,6 +30,9 @@ static json_t *pattern(const char *re)
 	return json_pack("{s:[s,s,s],s:s}", "type", "string", "number", "boolean", "pattern", re);
 }
 
+/* An octal mode as value_parse_mode() takes it: "0", "7", "644", "0644", "4755" (at most 7777). */
+#define MODE_RE "^0*[0-7]{1,4}$"
+
 /* The schema of one key's value, from its type. */
 static json_t *value_schema(const struct key_def *k)
 {
@@ -44,8 +47,6 @@ static json_t *value_schema(const struct key_def *k)
 		return json_pack("{s:[{s:s,s:I,s:I},{s:s,s:s}]}", "anyOf", "type", "integer",
 				 "minimum", (json_int_t)k->min, "maximum", (json_int_t)k->max,
 				 "type", "string", "pattern", "^-?[0-9]+$");
-	case KT_SIZE:
-		return pattern("^" NUM SIZE_UNITS "?$");
 	case KT_SIZE_PCT:
 		return pattern("^(" NUM SIZE_UNITS "?|" NUM "%)$");
 	case KT_CPU:
@@ -57,7 +58,7 @@ static json_t *value_schema(const struct key_def *k)
 	case KT_DURATION:
 		return pattern("^[0-9]+[SMHhdwmy]( +[0-9]+[SMHhdwmy])*$");
 	case KT_CRON:
-		return json_pack("{s:s,s:s}", "type", "string", "minLength", "1");
+		return json_pack("{s:s,s:i}", "type", "string", "minLength", 1);
 	case KT_ENUM: {
 		json_t *e = json_array();
 		for (const char *const *v = k->enums; v && *v; v++)
@@ -70,7 +71,7 @@ static json_t *value_schema(const struct key_def *k)
 	case KT_IOLIMIT:
 		return pattern("^(" NUM SIZE_UNITS "?|[0-9]+iops)$");
 	case KT_MODE:
-		return pattern("^0?[0-7]{3,4}$");
+		return pattern(MODE_RE);
 	case KT_HWADDR:
 		return json_pack("{s:s,s:s}", "type", "string", "pattern",
 				 "^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$");
@@ -218,8 +219,8 @@ static json_t *container_schema(void)
 			  "s:[s],s:b}}",
 			  "type", "array", "items", "type", "object", "properties", "path", "type",
 			  "string", "pattern", "^/", "content", "type", "string", "source", "type",
-			  "string", "mode", pattern("^0?[0-7]{3,4}$"), "uid", "type", "integer",
-			  "string", "gid", "type", "integer", "string", "required", "path",
+			  "string", "mode", pattern(MODE_RE), "uid", "type", "integer", "string",
+			  "gid", "type", "integer", "string", "required", "path",
 			  "additionalProperties", 0));
 	json_object_set_new(props, "depends_on", str_list());
 	json_object_set_new(props, "location",

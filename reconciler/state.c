@@ -25,6 +25,8 @@
  *   it is per open file description, released by the kernel when the
  *   holder dies, and never confused with SQLite's own POSIX locks. A second
  *   writer is refused at once with the holder's pid, command and start time.
+ *   Taking it also marks failed every revision still 'running': only a
+ *   killed or crashed lxops leaves one behind.
  * - The module reads no clock except for the lock file's "since"; callers
  *   pass every timestamp (unix seconds).
  */
@@ -151,6 +153,8 @@ enum stmt_id {
 	STMT_REVISIONS,
 	STMT_REVISIONS_HOST,
 	STMT_LAST_APPLIED,
+	STMT_RUNNING_COUNT,
+	STMT_REAP_RUNNING,
 	STMT_RESOURCES_HOST,
 	STMT_RESOURCES_KIND,
 	STMT_RESOURCE_GET,
@@ -188,6 +192,13 @@ static const char *const stmt_sql[_STMT_MAX] = {
 				" ORDER BY id DESC LIMIT ?",
 	[STMT_LAST_APPLIED] = "SELECT " REVISION_COLS " FROM revisions WHERE host = ?"
 			      " AND outcome IN ('success', 'partial') ORDER BY id DESC LIMIT 1",
+	[STMT_RUNNING_COUNT] = "SELECT count(*) FROM revisions WHERE outcome = 'running'"
+			       " AND (?1 IS NULL OR host = ?1)",
+	/* finished at the last event it recorded: the last moment it is known to have run */
+	[STMT_REAP_RUNNING] = "UPDATE revisions SET outcome = 'failed', message = ?1,"
+			      " finished_at = coalesce((SELECT max(time) FROM events"
+			      " WHERE events.revision_id = revisions.id), started_at)"
+			      " WHERE outcome = 'running' AND (?2 IS NULL OR host = ?2)",
 	[STMT_RESOURCES_HOST] = "SELECT " RESOURCE_COLS " FROM resources WHERE host = ?"
 				" ORDER BY kind, name",
 	[STMT_RESOURCES_KIND] = "SELECT " RESOURCE_COLS " FROM resources WHERE host = ?"
@@ -810,6 +821,17 @@ int state_lock(struct state *st, const char *who, int wait_ms, struct lx_err *er
 		release_lock(st);
 		goto on_error;
 	}
+	/*
+	 * Every writer holds this lock while a revision of it runs, and the lock
+	 * is database-wide: a revision still 'running' now, of any host, belongs
+	 * to an lxops that was killed or crashed. Left alone it would stay
+	 * running forever (status, history, metrics).
+	 */
+	r = state_reap_interrupted(st, NULL, NULL, err);
+	if (r < 0) {
+		state_unlock(st);
+		return r;
+	}
 	return 0;
 
 on_error:
@@ -905,6 +927,44 @@ int state_revision_finish(struct state *st, int64_t id, const char *outcome, con
 	if (sqlite3_changes(st->db) == 0)
 		return lx_err_set(err, -ENOENT, "state database '%s' has no revision %lld",
 				  st->path, (long long)id);
+	return 0;
+}
+
+int state_reap_interrupted(struct state *st, const char *host, size_t *ret_n, struct lx_err *err)
+{
+	_cleanup_(stmt_release) struct stmt q = { 0 };
+	int64_t n = 0;
+	int r;
+
+	if (st->lock_fd < 0)
+		return lx_err_set(err, -ENOLCK,
+				  "cannot mark interrupted revisions in '%s' without its lock "
+				  "(a running lxops may own them)",
+				  st->path);
+	/* a read first: the common case (nothing to mark) takes no write lock in SQLite */
+	r = stmt_prepare(st, STMT_RUNNING_COUNT, &q, err);
+	if (r < 0)
+		return r;
+	bind_text(&q, host);
+	r = stmt_step(&q, err);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		n = col_int(q.s, 0);
+	stmt_release(&q);
+	if (n > 0) {
+		r = stmt_prepare(st, STMT_REAP_RUNNING, &q, err);
+		if (r < 0)
+			return r;
+		bind_text(&q, STATE_INTERRUPTED_MESSAGE);
+		bind_text(&q, host);
+		r = stmt_exec(&q, err);
+		if (r < 0)
+			return r;
+		n = sqlite3_changes(st->db);
+	}
+	if (ret_n)
+		*ret_n = (size_t)n;
 	return 0;
 }
 

@@ -4,7 +4,8 @@
  *
  * Tables (schema version in PRAGMA user_version, migrated forward on open):
  *   revisions  every reconcile: commit, subject, ref, host, start/finish
- *              time, outcome (running|success|partial|failed|invalid), message
+ *              time, outcome (running|success|partial|failed|invalid), message;
+ *              'running' outlives its lxops only until the next state_lock
  *   resources  each managed resource (host, kind, name): effective config as
  *              applied (JSON text), its hash, the commit that last changed it,
  *              status (creating|synced|failed|deleting), last error, times,
@@ -49,7 +50,10 @@ const char *state_path(const struct state *st);
  * Takes the exclusive writer lock. who describes this process ("apply",
  * "watch"). wait_ms: 0 = refuse at once; otherwise retry for up to that
  * long. Failure: -EBUSY with err naming the holder (pid, command, since).
- * Locking a handle that holds the lock only rewrites the holder line.
+ * Once taken, revisions left 'running' by a killed lxops are marked failed
+ * (state_reap_interrupted); if that fails, the lock is released and its
+ * error returned. Locking a handle that holds the lock only rewrites the
+ * holder line.
  */
 int state_lock(struct state *st, const char *who, int wait_ms, struct lx_err *err);
 void state_unlock(struct state *st);
@@ -65,6 +69,17 @@ int state_revision_start(struct state *st, const char *host, const char *commit,
 			 struct lx_err *err);
 int state_revision_finish(struct state *st, int64_t id, const char *outcome, const char *message,
 			  int64_t now, struct lx_err *err);
+
+/*
+ * Marks every revision still 'running' (of host; NULL = all hosts) as
+ * 'failed' with STATE_INTERRUPTED_MESSAGE, finished at its last event (or
+ * its start): its lxops was killed or crashed. Needs the writer lock:
+ * -ENOLCK without it, since a live writer may own such a revision then.
+ * state_lock() calls it each time it takes the lock, so callers need not.
+ * *ret_n (may be NULL): how many were marked.
+ */
+#define STATE_INTERRUPTED_MESSAGE "interrupted (lxops was killed or crashed)"
+int state_reap_interrupted(struct state *st, const char *host, size_t *ret_n, struct lx_err *err);
 
 struct revision_row {
 	int64_t id;

@@ -12,11 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render.h"
 #include "util/sha256.h"
 
+/*
+ * Strings from git and the state (commit subjects, messages, paths) may
+ * hold any bytes: render_json_string() never drops them, where json_string()
+ * (and json_pack's "s") would return NULL and lose the field or the row.
+ */
 static json_t *s_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return render_json_string(s);
 }
 
 /* Device facts (devhost.c): interfaces and probed paths, for plan --against. */
@@ -25,18 +31,19 @@ static json_t *facts_devices_json(json_t *o, const struct host_facts *f)
 	json_t *ifs = json_array(), *paths = json_array();
 
 	for (size_t i = 0; i < f->nifaces; i++)
-		json_array_append_new(ifs, json_pack("{s:s,s:b,s:b,s:o}", "name", f->ifaces[i].name,
-						     "bridge", f->ifaces[i].bridge,
-						     "vlan_filtering", f->ifaces[i].vlan_filtering,
-						     "owner", s_or_null(f->ifaces[i].owner)));
+		json_array_append_new(ifs, json_pack("{s:o,s:b,s:b,s:o}", "name",
+						     s_or_null(f->ifaces[i].name), "bridge",
+						     f->ifaces[i].bridge, "vlan_filtering",
+						     f->ifaces[i].vlan_filtering, "owner",
+						     s_or_null(f->ifaces[i].owner)));
 	for (size_t i = 0; i < f->npaths; i++) {
 		const struct host_path *p = &f->paths[i];
 		char kind[2] = { p->kind, '\0' };
-		json_array_append_new(paths, json_pack("{s:s,s:s,s:b,s:I,s:I,s:s}", "path", p->path,
-						       "kind", p->kind ? kind : "missing",
-						       "reachable", p->reachable, "major",
-						       (json_int_t)p->major, "minor",
-						       (json_int_t)p->minor, "blkdev", p->blkdev));
+		json_array_append_new(
+			paths, json_pack("{s:o,s:s,s:b,s:I,s:I,s:s}", "path", s_or_null(p->path),
+					 "kind", p->kind ? kind : "missing", "reachable",
+					 p->reachable, "major", (json_int_t)p->major, "minor",
+					 (json_int_t)p->minor, "blkdev", p->blkdev));
 	}
 	json_object_set_new(o, "devices_known", json_boolean(f->devices_known));
 	json_object_set_new(o, "has_ifb", json_boolean(f->has_ifb));
@@ -50,14 +57,14 @@ static json_t *facts_json(const struct host_facts *f)
 {
 	return facts_devices_json(
 		json_pack(
-			"{s:s,s:I,s:s,s:s,s:I,s:b,s:b,s:b,s:b,s:b,s:b,s:s,s:s,s:s,s:I,s:I,s:I,s:I}",
+			"{s:s,s:I,s:s,s:s,s:I,s:b,s:b,s:b,s:b,s:b,s:b,s:o,s:s,s:s,s:I,s:I,s:I,s:I}",
 			"layout", f->layout == CGROUP_UNIFIED ? "unified" : "legacy", "ncpus",
 			(json_int_t)f->ncpus, "cpus", f->cpus, "mems", f->mems, "mem_total",
 			(json_int_t)f->mem_total, "has_memsw", f->has_memsw, "has_swap_max",
 			f->has_swap_max, "blkio_weight", f->blkio_weight, "has_pids", f->has_pids,
 			"has_hugetlb", f->has_hugetlb, "criu_works", f->criu_works, "criu_error",
-			f->criu_error, "kernel", f->kernel, "lxc_version", f->lxc_version,
-			"subuid_base", (json_int_t)f->subuid_base, "subuid_size",
+			s_or_null(f->criu_error), "kernel", f->kernel, "lxc_version",
+			f->lxc_version, "subuid_base", (json_int_t)f->subuid_base, "subuid_size",
 			(json_int_t)f->subuid_size, "subgid_base", (json_int_t)f->subgid_base,
 			"subgid_size", (json_int_t)f->subgid_size),
 		f);
@@ -83,9 +90,9 @@ static json_t *recorded_json(const struct recorded *r)
 {
 	json_t *cfg = r->config_json ? json_loads(r->config_json, 0, NULL) : NULL;
 
-	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o}", "name", r->name, "status",
-			 s_or_null(r->status), "last_error", s_or_null(r->last_error), "commit",
-			 s_or_null(r->commit), "hash", s_or_null(r->hash), "managed_conf",
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o}", "name", s_or_null(r->name),
+			 "status", s_or_null(r->status), "last_error", s_or_null(r->last_error),
+			 "commit", s_or_null(r->commit), "hash", s_or_null(r->hash), "managed_conf",
 			 s_or_null(r->managed_conf), "adopted", r->adopted, "config",
 			 cfg ? cfg : json_null(), "snapshots", snap_records_json(r));
 }
@@ -96,14 +103,15 @@ static json_t *devices_actual_json(json_t *o, const struct actual_ct *c)
 	json_t *nics = json_array(), *mounts = json_array();
 
 	for (size_t i = 0; i < c->nnics; i++)
-		json_array_append_new(nics,
-				      json_pack("{s:s,s:b,s:I,s:I}", "host_if", c->nics[i].host_if,
-						"present", c->nics[i].present, "ingress",
-						(json_int_t)c->nics[i].ingress, "egress",
-						(json_int_t)c->nics[i].egress));
+		json_array_append_new(nics, json_pack("{s:o,s:b,s:I,s:I}", "host_if",
+						      s_or_null(c->nics[i].host_if), "present",
+						      c->nics[i].present, "ingress",
+						      (json_int_t)c->nics[i].ingress, "egress",
+						      (json_int_t)c->nics[i].egress));
 	for (size_t i = 0; i < c->nmounts; i++)
-		json_array_append_new(mounts, json_pack("{s:s,s:b}", "target", c->mounts[i].target,
-							"ro", c->mounts[i].ro));
+		json_array_append_new(mounts, json_pack("{s:o,s:b}", "target",
+							s_or_null(c->mounts[i].target), "ro",
+							c->mounts[i].ro));
 	json_object_set_new(o, "devices_observed", json_boolean(c->dev_observed));
 	json_object_set_new(o, "nics", nics);
 	json_object_set_new(o, "mounts", mounts);
@@ -122,7 +130,7 @@ static json_t *actual_json(const struct actual_ct *c)
 						       s_or_null(c->snaps[i].comment), "timestamp",
 						       s_or_null(c->snaps[i].timestamp)));
 	return devices_actual_json(
-		json_pack("{s:s,s:s,s:I,s:o,s:b,s:o,s:b,s:o}", "name", c->name, "state",
+		json_pack("{s:o,s:s,s:I,s:o,s:b,s:o,s:b,s:o}", "name", s_or_null(c->name), "state",
 			  actual_state_to_string(c->state), "init_pid", (json_int_t)c->init_pid,
 			  "managed_conf", s_or_null(c->managed_conf), "has_include", c->has_include,
 			  "cgroups", cg, "cgroups_unknown", c->cg_unknown, "snapshots", snaps),
@@ -134,13 +142,14 @@ void *statusfile_build(const struct session *s, bool have_repo, const struct rev
 	json_t *root = json_object(), *rec = json_array(), *obs = json_array(), *cts = json_array();
 
 	json_object_set_new(root, "format", json_string("lxops-status/1"));
-	json_object_set_new(root, "host", json_string(s->host_name));
-	json_object_set_new(root, "lxcpath", json_string(s->actual->lxcpath));
+	json_object_set_new(root, "host", s_or_null(s->host_name));
+	json_object_set_new(root, "lxcpath", s_or_null(s->actual->lxcpath));
 	json_object_set_new(root, "facts", facts_json(&s->actual->facts));
 	json_object_set_new(root, "last_applied",
 			    last && last->commit
-				    ? json_pack("{s:s,s:o,s:I,s:o}", "commit", last->commit,
-						"subject", s_or_null(last->subject), "finished_at",
+				    ? json_pack("{s:o,s:o,s:I,s:o}", "commit",
+						s_or_null(last->commit), "subject",
+						s_or_null(last->subject), "finished_at",
 						(json_int_t)last->finished_at, "outcome",
 						s_or_null(last->outcome))
 				    : json_null());
@@ -164,8 +173,8 @@ void *statusfile_build(const struct session *s, bool have_repo, const struct rev
 			json_array_append_new(
 				cts,
 				json_pack(
-					"{s:s,s:s,s:s,s:o,s:o}", "name", cd->name, "sync", sync,
-					"state",
+					"{s:o,s:s,s:s,s:o,s:o}", "name", s_or_null(cd->name),
+					"sync", sync, "state",
 					cd->actual ? actual_state_to_string(cd->actual->state)
 						   : "absent",
 					"commit",
@@ -173,7 +182,7 @@ void *statusfile_build(const struct session *s, bool have_repo, const struct rev
 					"last_error",
 					s_or_null(cd->recorded ? cd->recorded->last_error : NULL)));
 		}
-		json_object_set_new(root, "repo_commit", json_string(s->l.rev->commit));
+		json_object_set_new(root, "repo_commit", s_or_null(s->l.rev->commit));
 	}
 	json_object_set_new(root, "containers", cts);
 	return root;
@@ -181,10 +190,25 @@ void *statusfile_build(const struct session *s, bool have_repo, const struct rev
 
 /* ---- reading it back (plan --against) ---- */
 
+/*
+ * The file may have been edited by hand, or written by something else:
+ * every string a plan uses without a check (names, paths, interfaces) is
+ * required, and a missing one is an error naming where it is missing,
+ * never a NULL deep inside diff.
+ */
 static const char *jstr_dup(struct arena *a, json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));
 	return v ? arena_strdup(a, v) : NULL;
+}
+
+static int need_str(struct arena *a, json_t *o, const char *key, const char *where, size_t i,
+		    const char **ret, struct lx_err *err)
+{
+	*ret = jstr_dup(a, o, key);
+	if (!*ret)
+		return lx_err_set(err, -EINVAL, "%s[%zu] has no \"%s\" string", where, i, key);
+	return 0;
 }
 
 static int64_t jint(json_t *o, const char *key)
@@ -203,9 +227,20 @@ static void copy_str(char *dst, size_t size, json_t *o, const char *key)
 	snprintf(dst, size, "%s", v ? v : "");
 }
 
-static void parse_facts(json_t *o, struct arena *a, struct host_facts *f)
+static int cmp_iface(const void *x, const void *y)
+{
+	return strcmp(((const struct host_iface *)x)->name, ((const struct host_iface *)y)->name);
+}
+
+static int cmp_path(const void *x, const void *y)
+{
+	return strcmp(((const struct host_path *)x)->path, ((const struct host_path *)y)->path);
+}
+
+static int parse_facts(json_t *o, struct arena *a, struct host_facts *f, struct lx_err *err)
 {
 	json_t *arr;
+	int r;
 
 	memset(f, 0, sizeof(*f));
 	f->layout =
@@ -238,11 +273,14 @@ static void parse_facts(json_t *o, struct arena *a, struct host_facts *f)
 		struct host_iface *v = arena_calloc(a, json_array_size(arr) + 1, sizeof(*v));
 		for (size_t i = 0; i < json_array_size(arr); i++) {
 			json_t *e = json_array_get(arr, i);
-			v[i].name = jstr_dup(a, e, "name");
+			r = need_str(a, e, "name", "facts.ifaces", i, &v[i].name, err);
+			if (r < 0)
+				return r;
 			v[i].bridge = jbool(e, "bridge");
 			v[i].vlan_filtering = jbool(e, "vlan_filtering");
 			v[i].owner = jstr_dup(a, e, "owner");
 		}
+		qsort(v, json_array_size(arr), sizeof(*v), cmp_iface); /* devices.c searches them */
 		f->ifaces = v;
 		f->nifaces = json_array_size(arr);
 	}
@@ -252,25 +290,32 @@ static void parse_facts(json_t *o, struct arena *a, struct host_facts *f)
 		for (size_t i = 0; i < json_array_size(arr); i++) {
 			json_t *e = json_array_get(arr, i);
 			const char *k = json_string_value(json_object_get(e, "kind"));
-			v[i].path = jstr_dup(a, e, "path");
+			r = need_str(a, e, "path", "facts.paths", i, &v[i].path, err);
+			if (r < 0)
+				return r;
 			v[i].kind = !k || !strcmp(k, "missing") ? 0 : k[0];
 			v[i].reachable = jbool(e, "reachable");
 			v[i].major = (unsigned)jint(e, "major");
 			v[i].minor = (unsigned)jint(e, "minor");
 			copy_str(v[i].blkdev, sizeof(v[i].blkdev), e, "blkdev");
 		}
+		qsort(v, json_array_size(arr), sizeof(*v), cmp_path);
 		f->paths = v;
 		f->npaths = json_array_size(arr);
 	}
+	return 0;
 }
 
-static void parse_observed(json_t *e, struct arena *a, struct actual_ct *c)
+static int parse_observed(json_t *e, size_t index, struct arena *a, struct actual_ct *c,
+			  struct lx_err *err)
 {
 	json_t *cg = json_object_get(e, "cgroups"), *arr, *v;
 	const char *key;
-	int st;
+	int st, r;
 
-	c->name = jstr_dup(a, e, "name");
+	r = need_str(a, e, "name", "observed", index, &c->name, err);
+	if (r < 0)
+		return r;
 	st = json_string_value(json_object_get(e, "state"))
 		     ? actual_state_from_string(json_string_value(json_object_get(e, "state")))
 		     : -1;
@@ -294,7 +339,9 @@ static void parse_observed(json_t *e, struct arena *a, struct actual_ct *c)
 		c->snaps = arena_calloc(a, json_array_size(arr) + 1, sizeof(*c->snaps));
 		for (size_t i = 0; i < json_array_size(arr); i++) {
 			json_t *s = json_array_get(arr, i);
-			c->snaps[i].name = jstr_dup(a, s, "name");
+			r = need_str(a, s, "name", "observed snapshots", i, &c->snaps[i].name, err);
+			if (r < 0)
+				return lx_err_prefix(err, "container '%s': ", c->name);
 			c->snaps[i].comment = jstr_dup(a, s, "comment");
 			c->snaps[i].timestamp = jstr_dup(a, s, "timestamp");
 		}
@@ -306,7 +353,9 @@ static void parse_observed(json_t *e, struct arena *a, struct actual_ct *c)
 		c->nics = arena_calloc(a, json_array_size(arr) + 1, sizeof(*c->nics));
 		for (size_t i = 0; i < json_array_size(arr); i++) {
 			json_t *n = json_array_get(arr, i);
-			c->nics[i].host_if = jstr_dup(a, n, "host_if");
+			r = need_str(a, n, "host_if", "nics", i, &c->nics[i].host_if, err);
+			if (r < 0)
+				return lx_err_prefix(err, "container '%s': ", c->name);
 			c->nics[i].present = jbool(n, "present");
 			c->nics[i].ingress = (uint64_t)jint(n, "ingress");
 			c->nics[i].egress = (uint64_t)jint(n, "egress");
@@ -318,18 +367,25 @@ static void parse_observed(json_t *e, struct arena *a, struct actual_ct *c)
 		c->mounts = arena_calloc(a, json_array_size(arr) + 1, sizeof(*c->mounts));
 		for (size_t i = 0; i < json_array_size(arr); i++) {
 			json_t *m = json_array_get(arr, i);
-			c->mounts[i].target = jstr_dup(a, m, "target");
+			r = need_str(a, m, "target", "mounts", i, &c->mounts[i].target, err);
+			if (r < 0)
+				return lx_err_prefix(err, "container '%s': ", c->name);
 			c->mounts[i].ro = jbool(m, "ro");
 		}
 		c->nmounts = json_array_size(arr);
 	}
+	return 0;
 }
 
-static int parse_recorded(json_t *e, struct arena *a, struct recorded *r, struct lx_err *err)
+static int parse_recorded(json_t *e, size_t index, struct arena *a, struct recorded *r,
+			  struct lx_err *err)
 {
 	json_t *cfg = json_object_get(e, "config"), *arr;
+	int rc;
 
-	r->name = jstr_dup(a, e, "name");
+	rc = need_str(a, e, "name", "recorded", index, &r->name, err);
+	if (rc < 0)
+		return rc;
 	r->status = jstr_dup(a, e, "status");
 	if (!r->status)
 		r->status = "synced";
@@ -340,7 +396,6 @@ static int parse_recorded(json_t *e, struct arena *a, struct recorded *r, struct
 	r->adopted = jbool(e, "adopted");
 	if (json_is_object(cfg)) {
 		char *text = json_dumps(cfg, JSON_SORT_KEYS | JSON_COMPACT);
-		int rc;
 		if (!text)
 			abort();
 		r->config_json = arena_strdup(a, text);
@@ -355,9 +410,11 @@ static int parse_recorded(json_t *e, struct arena *a, struct recorded *r, struct
 		for (size_t i = 0; i < json_array_size(arr); i++) {
 			json_t *s = json_array_get(arr, i);
 			struct snap_record *sr = &r->snaps[r->nsnaps++];
-			sr->name = jstr_dup(a, s, "name");
-			sr->lxc_name = jstr_dup(a, s, "lxc_name");
-			sr->origin = jstr_dup(a, s, "origin");
+			if ((rc = need_str(a, s, "name", "snapshots", i, &sr->name, err)) < 0 ||
+			    (rc = need_str(a, s, "lxc_name", "snapshots", i, &sr->lxc_name, err)) <
+				    0 ||
+			    (rc = need_str(a, s, "origin", "snapshots", i, &sr->origin, err)) < 0)
+				return lx_err_prefix(err, "recorded container '%s': ", r->name);
 			sr->created_at = jint(s, "created_at");
 			sr->expires_at = jint(s, "expires_at");
 			sr->stateful = jbool(s, "stateful");
@@ -381,18 +438,18 @@ int statusfile_parse(const char *path, struct arena *a, const char **ret_host,
 		     size_t *ret_nrecorded, struct lx_err *err)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je), *arr;
+	json_t *root = json_load_file(path, 0, &je), *arr, *facts;
 	const char *fmt;
 	struct actual *act;
 	struct recorded *rec;
-	size_t nrec;
+	size_t nrec = 0, nobs;
 	int r = 0;
 
 	if (!root)
 		return lx_err_set(err, -EINVAL, "cannot read host status '%s': %s (line %d)", path,
 				  je.text, je.line);
 	fmt = json_string_value(json_object_get(root, "format"));
-	if (!fmt || strcmp(fmt, "lxops-status/1")) {
+	if (!json_is_object(root) || !fmt || strcmp(fmt, "lxops-status/1")) {
 		json_decref(root);
 		return lx_err_set(err, -EINVAL,
 				  "'%s' is not an lxops status file (make one with 'lxops status "
@@ -401,24 +458,32 @@ int statusfile_parse(const char *path, struct arena *a, const char **ret_host,
 	}
 	act = arena_calloc(a, 1, sizeof(*act));
 	act->lxcpath = jstr_dup(a, root, "lxcpath");
-	if (json_is_object(json_object_get(root, "facts")))
-		parse_facts(json_object_get(root, "facts"), a, &act->facts);
+	facts = json_object_get(root, "facts");
+	if (json_is_object(facts))
+		r = parse_facts(facts, a, &act->facts, err);
 	act->facts.lxcpath = act->lxcpath; /* unix device nodes live under it (devices.c) */
 	arr = json_object_get(root, "observed");
-	act->v = arena_calloc(a, json_array_size(arr) + 1, sizeof(*act->v));
-	for (size_t i = 0; json_is_array(arr) && i < json_array_size(arr); i++)
-		parse_observed(json_array_get(arr, i), a, &act->v[act->n++]);
-	qsort(act->v, act->n, sizeof(*act->v), cmp_actual_name);
+	nobs = json_is_array(arr) ? json_array_size(arr) : 0;
+	act->v = arena_calloc(a, nobs + 1, sizeof(*act->v));
+	for (size_t i = 0; i < nobs && r >= 0; i++) {
+		r = parse_observed(json_array_get(arr, i), i, a, &act->v[i], err);
+		if (r >= 0)
+			act->n++;
+	}
 	arr = json_object_get(root, "recorded");
-	nrec = json_is_array(arr) ? json_array_size(arr) : 0;
-	rec = arena_calloc(a, nrec + 1, sizeof(*rec));
-	for (size_t i = 0; i < nrec && r >= 0; i++)
-		r = parse_recorded(json_array_get(arr, i), a, &rec[i], err);
-	qsort(rec, nrec, sizeof(*rec), cmp_recorded_name);
+	rec = arena_calloc(a, (json_is_array(arr) ? json_array_size(arr) : 0) + 1, sizeof(*rec));
+	for (size_t i = 0; json_is_array(arr) && i < json_array_size(arr) && r >= 0; i++) {
+		r = parse_recorded(json_array_get(arr, i), i, a, &rec[i], err);
+		if (r >= 0)
+			nrec++;
+	}
 	*ret_host = jstr_dup(a, root, "host");
 	json_decref(root);
 	if (r < 0)
 		return lx_err_prefix(err, "host status '%s': ", path);
+	/* only entries that parsed are sorted: each has its name */
+	qsort(act->v, act->n, sizeof(*act->v), cmp_actual_name);
+	qsort(rec, nrec, sizeof(*rec), cmp_recorded_name);
 	*ret_actual = act;
 	*ret_recorded = rec;
 	*ret_nrecorded = nrec;

@@ -204,11 +204,83 @@ static const char *const prlimit_names[] = { "as",    "core",	 "cpu",	     "data
 					     "nproc", "rss",	 "rtprio",   "rttime", "sigpending",
 					     "stack", NULL };
 
-/* LXD's lxcValidConfig rejections, plus the keys lxops itself owns. */
-static const char *const raw_lxc_denied[] = {
-	"lxc.logfile",	   "lxc.log.file", "lxc.syslog",  "lxc.log.syslog", "lxc.ephemeral",
-	"lxc.rootfs.path", "lxc.uts.name", "lxc.include", "lxc.log.level",  NULL,
+/*
+ * LXC keys raw.lxc may not set: LXD's lxcValidConfig rejections, plus the
+ * keys lxops writes itself (a second value would fight lxops' own, and
+ * plan could not see it). Each says what to use instead. prefix: the row
+ * matches every key under it. lxc.cgroup.devices.allow stays allowed: it
+ * is how a GPU or another device is granted beyond lxops' policy.
+ */
+static const struct {
+	const char *key;
+	bool prefix;
+	const char *instead;
+} raw_lxc_denied[] = {
+	{ "lxc.logfile", false, "lxops keeps each container's log itself" },
+	{ "lxc.log.file", false, "lxops keeps each container's log itself" },
+	{ "lxc.log.level", false, "lxops keeps each container's log itself" },
+	{ "lxc.syslog", false, "lxops keeps each container's log itself" },
+	{ "lxc.log.syslog", false, "lxops keeps each container's log itself" },
+	{ "lxc.ephemeral", false, "lxops manages the container's lifetime" },
+	{ "lxc.rootfs.path", false, "the rootfs comes from the container's 'source:'" },
+	{ "lxc.uts.name", false, "the host name is the container's name" },
+	{ "lxc.include", false, "an included file would escape validation" },
+	{ "lxc.prlimit.", true, "use limits.kernel.* instead" },
+	{ "lxc.net.", true, "declare a nic device instead" },
+	{ "lxc.idmap", false,
+	  "use security.idmap.base and security.idmap.size (or security.privileged) instead" },
+	{ "lxc.start.auto", false, "use boot.autostart instead" },
+	{ "lxc.start.delay", false, "use boot.autostart.delay instead" },
+	{ "lxc.start.order", false, "use boot.autostart.priority instead" },
+	{ "lxc.environment", false, "use environment.* instead" },
+	{ "lxc.sysctl.", true, "use linux.sysctl.* instead" },
 };
+
+/* The cgroup files lxops writes, by controller (after lxc.cgroup. or lxc.cgroup2.). */
+static const struct {
+	const char *file;
+	bool prefix;
+	const char *instead;
+} raw_lxc_cgroup_denied[] = {
+	{ "memory.", true,
+	  "use limits.memory, limits.memory.enforce or limits.memory.swap instead" },
+	{ "cpuset.", true, "use limits.cpu or limits.cpu.nodes instead" },
+	{ "cpu.", true, "use limits.cpu.allowance or limits.cpu.priority instead" },
+	{ "pids.", true, "use limits.processes instead" },
+	{ "blkio.", true,
+	  "use limits.disk.priority, or a disk device's limits.read, limits.write or limits.max "
+	  "instead" },
+	{ "io.", true,
+	  "use limits.disk.priority, or a disk device's limits.read, limits.write or limits.max "
+	  "instead" },
+	{ "devices.deny", false,
+	  "lxops writes the device policy; grant a device with a unix-char or unix-block device, "
+	  "or an lxc.cgroup.devices.allow line" },
+};
+
+/* Why raw.lxc may not set key k, or NULL when it may. */
+static const char *raw_lxc_refusal(const char *k)
+{
+	const char *file = NULL;
+
+	for (size_t i = 0; i < sizeof(raw_lxc_denied) / sizeof(raw_lxc_denied[0]); i++)
+		if (raw_lxc_denied[i].prefix
+			    ? !strncmp(k, raw_lxc_denied[i].key, strlen(raw_lxc_denied[i].key))
+			    : !strcmp(k, raw_lxc_denied[i].key))
+			return raw_lxc_denied[i].instead;
+	if (!strncmp(k, "lxc.cgroup.", 11))
+		file = k + 11;
+	else if (!strncmp(k, "lxc.cgroup2.", 12))
+		file = k + 12;
+	for (size_t i = 0;
+	     file && i < sizeof(raw_lxc_cgroup_denied) / sizeof(raw_lxc_cgroup_denied[0]); i++) {
+		const char *f = raw_lxc_cgroup_denied[i].file;
+		if (raw_lxc_cgroup_denied[i].prefix ? !strncmp(file, f, strlen(f))
+						    : !strcmp(file, f))
+			return raw_lxc_cgroup_denied[i].instead;
+	}
+	return NULL;
+}
 
 static bool prlimit_value_ok(const char *s)
 {
@@ -255,41 +327,13 @@ static void check_raw_lxc(struct vctx *v, const struct kv *kv, const char *subje
 		{
 			char *k = arena_strndup(v->a, s, (size_t)(eq - s));
 			size_t kl = strlen(k);
+			const char *why;
 			while (kl && (k[kl - 1] == ' ' || k[kl - 1] == '\t'))
 				k[--kl] = '\0';
-			if (in_list(k, raw_lxc_denied) || !strncmp(k, "lxc.prlimit.", 12))
-				err_at(v, &kv->mark, subject,
-				       "raw.lxc may not set '%s' (lxops manages it; use the "
-				       "matching "
-				       "config key)",
-				       k);
-		}
-	}
-}
-
-static void check_raw_idmap(struct vctx *v, const struct kv *kv, const char *subject)
-{
-	const char *p = kv->value;
-
-	while (*p) {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char *line = arena_strndup(v->a, p, len);
-		char type[8], host[32], ct[32], extra[2];
-		int n;
-
-		p += len + (end ? 1 : 0);
-		if (!*line)
-			continue;
-		n = sscanf(line, "%7s %31s %31s %1s", type, host, ct, extra);
-		if (n != 3 ||
-		    (strcmp(type, "both") && strcmp(type, "uid") && strcmp(type, "gid")) ||
-		    strspn(host, "0123456789-") != strlen(host) ||
-		    strspn(ct, "0123456789-") != strlen(ct)) {
-			err_at(v, &kv->mark, subject,
-			       "invalid raw.idmap line '%s': expected 'both|uid|gid HOST[-END] "
-			       "CONTAINER[-END]'",
-			       line);
+			why = raw_lxc_refusal(k);
+			if (why)
+				err_at(v, &kv->mark, subject, "raw.lxc may not set '%s': %s", k,
+				       why);
 		}
 	}
 }
@@ -413,10 +457,11 @@ static void parse_config(struct vctx *v, const struct node *n, const char *subje
 				       "'allow_raw_lxc: true' in lxops.yaml to allow it)");
 			else
 				check_raw_lxc(v, kv, subject);
-		} else if (!strcmp(key, "raw.idmap")) {
-			check_raw_idmap(v, kv, subject);
-		} else if (def->type == KT_ENUM && !strcmp(key, "limits.memory.enforce")) {
-			/* nothing beyond the enum */
+		} else if (!strcmp(key, "security.idmap.isolated") && !strcmp(canon, "true")) {
+			err_at(v, &vn->mark, subject,
+			       "security.idmap.isolated \"true\" is not supported: lxops does not "
+			       "allocate isolated id maps; give the container its own "
+			       "security.idmap.base instead");
 		}
 	}
 	ret->v = items;
@@ -526,6 +571,22 @@ static void check_device_rules(struct vctx *v, struct device *dev, const struct 
 			       "bridge)",
 			       dev->name);
 		veth = !strcmp(nt, "bridged") || !strcmp(nt, "p2p");
+		/* without 'name', the device name is the interface name inside */
+		if (!kvlist_find(k, "name") && !doc_map_get(dn, "name")) {
+			const char *canon, *why = NULL;
+			if (keys_check_value(keys_lookup("name", W_NIC), dev->name, v->a, &canon,
+					     &why) < 0)
+				err_at(v, &dev->mark, subject,
+				       "nic device '%s' would name its interface '%s', which %s; "
+				       "set 'name' to a valid interface name",
+				       dev->name, dev->name, why);
+		}
+		if (kvlist_find(k, "limits.max") &&
+		    (kvlist_find(k, "limits.ingress") || kvlist_find(k, "limits.egress")))
+			err_at(v, &kvlist_find(k, "limits.max")->mark, subject,
+			       "device '%s': 'limits.max' sets both directions; set it or "
+			       "'limits.ingress'/'limits.egress', not both",
+			       dev->name);
 		for (size_t i = 0; i < k->n; i++) {
 			const char *key = k->v[i].key;
 			if (!veth &&
@@ -554,11 +615,10 @@ static void check_device_rules(struct vctx *v, struct device *dev, const struct 
 		if (!strcmp(path->canon, "/")) {
 			for (size_t i = 0; i < k->n; i++) {
 				const char *key = k->v[i].key;
-				if (strcmp(key, "path") && strcmp(key, "pool") &&
-				    strcmp(key, "size"))
+				if (strcmp(key, "path") && strcmp(key, "pool"))
 					err_at(v, &k->v[i].mark, subject,
 					       "root disk '%s': '%s' is not valid on the root disk "
-					       "(only path, pool and size)",
+					       "(only path and pool)",
 					       dev->name, key);
 			}
 			return;
@@ -574,9 +634,12 @@ static void check_device_rules(struct vctx *v, struct device *dev, const struct 
 			err_at(v, &req->mark, subject,
 			       "device '%s': 'optional' and 'required' contradict each other",
 			       dev->name);
-		if (kvlist_find(k, "size"))
-			err_at(v, &kvlist_find(k, "size")->mark, subject,
-			       "device '%s': 'size' applies to the root disk only", dev->name);
+		if (kvlist_find(k, "limits.max") &&
+		    (kvlist_find(k, "limits.read") || kvlist_find(k, "limits.write")))
+			err_at(v, &kvlist_find(k, "limits.max")->mark, subject,
+			       "device '%s': 'limits.max' sets both read and write; set it or "
+			       "'limits.read'/'limits.write', not both",
+			       dev->name);
 	} else if (!strcmp(dev->type, "unix-char") || !strcmp(dev->type, "unix-block")) {
 		bool src = doc_map_get(dn, "source") != NULL,
 		     path = doc_map_get(dn, "path") != NULL;
@@ -823,7 +886,7 @@ static void parse_source(struct vctx *v, const struct node *n, struct container 
 	if (c->source.nargs && c->source.kind != SOURCE_TEMPLATE)
 		err_at(v, &n->mark, c->name, "'args' is valid only with 'template'");
 	/* a misspelt field has had its error: "needs one of" would say it again */
-	if (kinds == 0 && n->map.n > unknown)
+	if (kinds == 0 && (!unknown || n->map.n > unknown))
 		err_at(v, &n->mark, c->name, "source needs one of 'image', 'template' or 'copy'");
 }
 
@@ -1638,11 +1701,56 @@ static const struct kv *device_path(const struct device *d)
 	return p;
 }
 
-/* Rules over a container's expanded devices. */
+/*
+ * A key's effective entry for c (its profiles in order, then its own
+ * config), or NULL when unset. Whether or not c's config was expanded:
+ * the profiles are those expand.c applies (its own list, lxops.yaml's
+ * default_profiles, or "default" when the repository has one). "" unsets,
+ * as in LXD.
+ */
+static const struct kv *effective_kv(const struct vctx *v, const struct container *c,
+				     const char *key)
+{
+	const struct kv *kv = kvlist_find(&c->config, key);
+	static const char *const def[] = { "default" };
+	const struct strlist dflt = { (const char **)def, 1, NULL };
+	const struct strlist *names = c->profiles_given ? &c->profiles
+				      : v->d->settings.default_profiles_given
+					      ? &v->d->settings.default_profiles
+					      : &dflt;
+
+	for (size_t i = names->n; !kv && i > 0; i--) {
+		const struct profile *p = desired_find_profile(v->d, names->v[i - 1]);
+		kv = p ? kvlist_find(&p->config, key) : NULL;
+	}
+	return kv && *kv->value ? kv : NULL;
+}
+
+/* Config keys that contradict each other once profiles are applied. */
+static void check_effective_config(struct vctx *v, const struct container *c)
+{
+	const struct kv *priv = effective_kv(v, c, "security.privileged");
+	static const char *const idmap_keys[] = { "security.idmap.base", "security.idmap.size" };
+
+	if (!priv || strcmp(priv->canon, "true"))
+		return;
+	for (size_t i = 0; i < sizeof(idmap_keys) / sizeof(idmap_keys[0]); i++) {
+		const struct kv *kv = effective_kv(v, c, idmap_keys[i]);
+		if (kv)
+			err_at(v, &kv->mark, c->name,
+			       "container '%s': %s is set but security.privileged is \"true\" "
+			       "(a privileged container has no id map); remove one of them",
+			       c->name, idmap_keys[i]);
+	}
+}
+
+/* Rules over a container's expanded devices and config. */
 static void check_expanded(struct vctx *v, const struct container *c)
 {
 	const struct devlist *l = &c->eff_devices;
 	const struct device *root = NULL;
+
+	check_effective_config(v, c);
 
 	for (size_t i = 0; i < l->n; i++) {
 		const struct device *a = &l->v[i];

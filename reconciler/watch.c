@@ -688,6 +688,23 @@ static bool in_list(const char *const *v, size_t n, const char *name)
 	return false;
 }
 
+/*
+ * When a container held behind its dependencies may run: the latest retry
+ * among them still ahead of now, or one base delay on when they are held
+ * further up (their own dependencies).
+ */
+static int64_t held_until(struct watcher *w, const struct ct_diff *cd, int64_t now)
+{
+	int64_t t = 0;
+
+	for (size_t k = 0; k < cd->deps.n; k++) {
+		struct ct_retry *d = retry_find(w, cd->deps.v[k]);
+		if (d && d->next_ms > now && d->next_ms > t)
+			t = d->next_ms;
+	}
+	return t ? t : now + RETRY_BASE_MS;
+}
+
 static int record_event(struct session *s, int64_t rev_id, const char *name, const char *action,
 			const char *outcome, const char *msg, struct lx_err *err)
 {
@@ -928,15 +945,30 @@ static enum outcome run(struct watcher *w, const char *commit, unsigned due)
 			continue;
 		steps[nsteps++] = cd;
 	}
-	/* a container with nothing left to do needs no retry */
+	/*
+	 * A retry whose container this reconcile does not run must not stay due
+	 * (its timer in the past would wake the loop at once, forever): with
+	 * nothing left to do, or only drift that is not healed, it is
+	 * forgotten (a commit that changes it is tried at once anyway); held
+	 * behind a dependency, it waits for that dependency's retry.
+	 */
 	for (size_t i = 0; i < w->nretry;) {
-		bool has_work = false;
-		for (size_t k = 0; k < s.plan.nsteps && !has_work; k++)
-			has_work = !strcmp(s.plan.steps[k]->name, w->retry[i].name);
-		if (!has_work)
-			retry_forget(w, w->retry[i].name);
-		else
-			i++;
+		struct ct_retry *rt = &w->retry[i];
+		const struct ct_diff *cd = NULL;
+		bool runs = false;
+
+		for (size_t k = 0; k < s.plan.nsteps && !cd; k++)
+			if (!strcmp(s.plan.steps[k]->name, rt->name))
+				cd = s.plan.steps[k];
+		for (size_t k = 0; k < nsteps && !runs; k++)
+			runs = steps[k] == cd;
+		if (!cd || (!runs && !in_list(held, nheld, cd->name))) {
+			retry_forget(w, rt->name);
+			continue;
+		}
+		if (!runs && rt->next_ms <= t0)
+			rt->next_ms = held_until(w, cd, t0);
+		i++;
 	}
 
 	if (!nsteps && !first_run) {
@@ -1331,6 +1363,23 @@ static void after_reconcile(struct watcher *w, enum outcome rc, unsigned due, in
 	} else {
 		w->errors = 0;
 		w->deferred = 0;
+	}
+	/*
+	 * A retry still due after a reconcile was not run by it (the lock was
+	 * busy, the revision invalid or refused, the state unreadable): it
+	 * waits for the hold, or its backoff again, so the loop never spins on
+	 * a timer in the past.
+	 */
+	for (size_t i = 0; i < w->nretry; i++) {
+		struct ct_retry *rt = &w->retry[i];
+
+		if (rt->next_ms > now)
+			continue;
+		if ((rc == RC_BUSY || rc == RC_ERROR) && w->hold_until_ms > now)
+			rt->next_ms = w->hold_until_ms;
+		else
+			rt->next_ms = now + watch_backoff_ms(RETRY_BASE_MS, RETRY_CAP_MS,
+							     rt->failures ? rt->failures : 1);
 	}
 	write_metrics(w, true);
 }

@@ -155,6 +155,7 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	const char *outcome;
 	struct planfile pf = { 0 };
 	bool have_planfile = false;
+	const char *ref;
 
 	i = cmd_parse(argc, argv, usage, options, g, on_opt, &a);
 	if (i < 0) {
@@ -179,6 +180,8 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 		}
 		have_planfile = true;
 	}
+	/* recorded with the revision: the ref the plan file was made from, else --ref */
+	ref = have_planfile ? pf.ref : g->ref;
 	so.repo = g->repo;
 	so.ref = have_planfile ? pf.commit : g->ref;
 	so.lxcpath = g->lxcpath;
@@ -207,14 +210,15 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	if (s.l.errors) {
 		render_diags(stderr, &diags,
 			     &(struct render_opts){ .color = cmd_color(g, stderr) });
-		log_error("revision %.12s is invalid (%d errors): nothing applied", s.l.rev->commit,
-			  s.l.errors);
+		log_error("revision %.12s is invalid (%d error%s): nothing applied",
+			  s.l.rev->commit, s.l.errors, s.l.errors == 1 ? "" : "s");
 		if (s.st && !a.dry_run) {
 			int64_t id;
 			char msg[64];
-			snprintf(msg, sizeof(msg), "%d validation errors", s.l.errors);
+			snprintf(msg, sizeof(msg), "%d validation error%s", s.l.errors,
+				 s.l.errors == 1 ? "" : "s");
 			if (state_revision_start(s.st, s.host_name, s.l.rev->commit,
-						 s.l.rev->subject, g->ref, now_seconds(), &id,
+						 s.l.rev->subject, ref, now_seconds(), &id,
 						 &err) < 0 ||
 			    state_revision_finish(s.st, id, "invalid", msg, now_seconds(), &err) <
 				    0)
@@ -222,6 +226,8 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 		}
 		goto out;
 	}
+	if (cmd_check_targets(&s) < 0)
+		goto out;
 	if (have_planfile && planfile_check(&pf, &s, &err) < 0) {
 		log_error("refusing plan file '%s': %s", argv[argc - 1], err.msg);
 		goto out;
@@ -238,7 +244,7 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 			  "this revision is meant to empty the host");
 		goto out;
 	}
-	r = state_revision_start(s.st, s.host_name, s.l.rev->commit, s.l.rev->subject, g->ref,
+	r = state_revision_start(s.st, s.host_name, s.l.rev->commit, s.l.rev->subject, ref,
 				 now_seconds(), &rev_id, &err);
 	if (r >= 0)
 		r = record_plan_errors(&s, rev_id, &err);
@@ -256,12 +262,14 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	ctx.now = now_seconds;
 	ctx.out = g->quiet ? NULL : stdout;
 	ctx.color = ro.color;
-	ctx.stop_timeout = 10;
+	/* boot.host_shutdown_timeout's default; apply.c takes the key per container */
+	ctx.stop_timeout = APPLY_STOP_TIMEOUT;
 	ctx.interrupted = (volatile int *)&interrupted;
 	ctx.src = s.l.src;
 	ctx.rev = s.l.rev;
 	ctx.desired = s.l.desired;
-	ctx.prune = a.prune || s.l.desired->settings.prune;
+	/* the plan's own prune: the flag, or the plan file's (images follow containers) */
+	ctx.prune = so.diff.prune || s.l.desired->settings.prune;
 	ctx.progress = !g->quiet && isatty(STDERR_FILENO);
 	if (!g->quiet && s.plan.nsteps)
 		printf("\napplying %zu step%s:\n", s.plan.nsteps, s.plan.nsteps == 1 ? "" : "s");
@@ -274,13 +282,17 @@ int cmd_apply(int argc, char **argv, struct global_opts *g)
 	{
 		char msg[160];
 		struct lx_err e2 = LX_ERR_INIT;
-		snprintf(msg, sizeof(msg), "%zu ok, %zu failed, %zu held, %zu errors%s", res.ok,
-			 res.failed, res.held, s.plan.cs.nerror,
+		snprintf(msg, sizeof(msg), "%zu ok, %zu failed, %zu held, %zu error%s%s", res.ok,
+			 res.failed, res.held, s.plan.cs.nerror, s.plan.cs.nerror == 1 ? "" : "s",
 			 interrupted ? ", interrupted" : "");
 		if (state_revision_finish(s.st, rev_id, outcome, msg, now_seconds(), &e2) < 0)
 			log_error("%s", e2.msg);
 		if (!g->quiet)
-			printf("\nApply %s: %s.\n", outcome, msg);
+			printf("\napply %s: %s\n",
+			       !strcmp(outcome, "success")   ? "succeeded"
+			       : !strcmp(outcome, "partial") ? "partly failed"
+							     : "failed",
+			       msg);
 	}
 	code = !strcmp(outcome, "success") ? EXIT_OK : EXIT_FAIL;
 out:

@@ -30,6 +30,17 @@ struct global_opts {
 	int color;		     /* -1 auto, 0 never, 1 always */
 	int verbose;
 	bool quiet;
+	unsigned given; /* GIVEN_* bits: the options given on the command line */
+};
+
+/* Global options a command may not use (cmd_refuse_globals). */
+enum {
+	GIVEN_REPO = 1u << 0,
+	GIVEN_REF = 1u << 1,
+	GIVEN_LXCPATH = 1u << 2,
+	GIVEN_STATE = 1u << 3,
+	GIVEN_HOST = 1u << 4,
+	GIVEN_TRUST = 1u << 5, /* --allowed-signers or --gpg-keyring */
 };
 
 /* ids of global long options; command options use ids >= OPT_CMD_BASE */
@@ -70,8 +81,25 @@ int cmd_parse(int argc, char **argv, const char *usage, const struct cmd_option 
 	      struct global_opts *g, int (*on_opt)(int id, const char *arg, void *data),
 	      void *data);
 void cmd_print_help(FILE *f, const char *usage, const struct cmd_option *opts);
+/*
+ * Refuses the global options in `unused` (GIVEN_* bits) that were given:
+ * they cannot affect `command`, and silently ignoring them would hide a
+ * mistake. Logs "option --X has no effect on COMMAND" and returns -1, or 0.
+ * Commands refuse the options that promise a guarantee they cannot give
+ * (--allowed-signers where no commit is acted on); the location options
+ * (--repo, --state, --lxcpath, --host) are left alone, as a wrapper passes
+ * them to every command (as git's -C).
+ */
+int cmd_refuse_globals(const struct global_opts *g, const char *command, unsigned unused);
 /* Whether to colour output to f under g->color. */
 bool cmd_color(const struct global_opts *g, FILE *f);
+struct session;
+/*
+ * Logs each --target (diff_opts.targets) that names no container desired on
+ * this host, recorded or present (the changeset's unknown_targets), and
+ * returns -1 if there was any: plan and apply then stop (exit 1).
+ */
+int cmd_check_targets(const struct session *s);
 /* Now (UTC seconds), or LXOPS_NOW when set (a testing aid); -1 when LXOPS_NOW is invalid. */
 int64_t cmd_now(void);
 

@@ -9,6 +9,7 @@
  */
 #include "export.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,13 +55,18 @@ int cmd_export(int argc, char **argv, struct global_opts *g)
 	i = cmd_parse(argc, argv, usage, NULL, g, NULL, NULL);
 	if (i < 0)
 		return i == -2 ? EXIT_OK : EXIT_FAIL;
+	/* export reads the lxcpath and the state, never a commit to require a signature of */
+	if (cmd_refuse_globals(g, "export", GIVEN_TRUST) < 0)
+		return EXIT_FAIL;
 	arena_init(&a);
 	diag_list_init(&warnings);
 	state_path = g->state ? g->state : LXOPS_DEFAULT_STATE;
 	if (g->host)
 		snprintf(host_name, sizeof(host_name), "%s", g->host);
-	else if (gethostname(host_name, sizeof(host_name) - 1) < 0)
+	else if (gethostname(host_name, sizeof(host_name) - 1) < 0) {
+		log_error("cannot read this host's name: %s (use --host)", strerror(errno));
 		goto out;
+	}
 	if (host_open(g->lxcpath ? g->lxcpath : host_default_lxcpath(), &h, &err) < 0)
 		goto fail;
 	if (access(state_path, F_OK) == 0 &&

@@ -47,8 +47,8 @@ static int on_opt(int id, const char *arg, void *data)
 	} else {
 		errno = 0;
 		v = strtol(arg, &end, 10);
-		if (errno || *end || v < 0) {
-			log_error("invalid --limit '%s'", arg);
+		if (errno || *end || end == arg || v < 0) {
+			log_error("invalid --limit '%s' (a number of entries, 0 for all)", arg);
 			return -1;
 		}
 		a->limit = (size_t)v;
@@ -67,9 +67,10 @@ static void fmt_time(int64_t t, char *buf, size_t size)
 		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Strings from the state may hold any bytes (a commit subject): never drop the row. */
 static json_t *s_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return render_json_string(s);
 }
 
 int cmd_history(int argc, char **argv, struct global_opts *g)
@@ -92,10 +93,15 @@ int cmd_history(int argc, char **argv, struct global_opts *g)
 		log_error("history takes at most one container name");
 		return EXIT_FAIL;
 	}
+	/* the history is in the state database: no commit to require a signature of */
+	if (cmd_refuse_globals(g, "history", GIVEN_TRUST) < 0)
+		return EXIT_FAIL;
 	if (g->host)
 		snprintf(host, sizeof(host), "%s", g->host);
-	else if (gethostname(host, sizeof(host) - 1) < 0)
+	else if (gethostname(host, sizeof(host) - 1) < 0) {
+		log_error("cannot read this host's name: %s (use --host)", strerror(errno));
 		return EXIT_FAIL;
+	}
 	if (access(path, F_OK) != 0) {
 		log_error("no state database at '%s': nothing has been applied yet", path);
 		return EXIT_FAIL;

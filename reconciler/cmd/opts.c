@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "session.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -59,6 +60,27 @@ void cmd_print_help(FILE *f, const char *usage, const struct cmd_option *opts)
 	      f);
 }
 
+int cmd_refuse_globals(const struct global_opts *g, const char *command, unsigned unused)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ GIVEN_REPO, "--repo" },	{ GIVEN_REF, "--ref" },
+		{ GIVEN_LXCPATH, "--lxcpath" }, { GIVEN_STATE, "--state" },
+		{ GIVEN_HOST, "--host" },	{ GIVEN_TRUST, "--allowed-signers/--gpg-keyring" },
+	};
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (g->given & unused & names[i].bit) {
+			log_error("option %s has no effect on %s; leave it out", names[i].name,
+				  command);
+			r = -1;
+		}
+	return r;
+}
+
 bool cmd_color(const struct global_opts *g, FILE *f)
 {
 	if (g->color >= 0)
@@ -91,24 +113,31 @@ int cmd_parse(int argc, char **argv, const char *usage, const struct cmd_option 
 		switch (c) {
 		case OPT_REPO:
 			g->repo = optarg;
+			g->given |= GIVEN_REPO;
 			break;
 		case OPT_REF:
 			g->ref = optarg;
+			g->given |= GIVEN_REF;
 			break;
 		case OPT_LXCPATH:
 			g->lxcpath = optarg;
+			g->given |= GIVEN_LXCPATH;
 			break;
 		case OPT_STATE:
 			g->state = optarg;
+			g->given |= GIVEN_STATE;
 			break;
 		case OPT_HOST:
 			g->host = optarg;
+			g->given |= GIVEN_HOST;
 			break;
 		case OPT_ALLOWED_SIGNERS:
 			g->allowed_signers = optarg;
+			g->given |= GIVEN_TRUST;
 			break;
 		case OPT_GPG_KEYRING:
 			g->gpg_keyring = optarg;
+			g->given |= GIVEN_TRUST;
 			break;
 		case OPT_COLOR:
 			if (!strcmp(optarg, "auto"))
@@ -133,13 +162,18 @@ int cmd_parse(int argc, char **argv, const char *usage, const struct cmd_option 
 			cmd_print_help(stdout, usage, opts);
 			return -2;
 		case '?':
-		case ':':
-			if (optopt >= OPT_REPO ||
-			    (optopt > 0 && optopt < 256 && strchr("vqh", optopt)))
-				log_error("option '%s' needs a value", argv[optind - 1]);
+		case ':': {
+			const char *bad = argv[optind - 1], *eq = strchr(bad, '=');
+			if (optopt && !strncmp(bad, "--", 2) && eq)
+				/* "--json=x": a value given to an option that takes none */
+				log_error("option '%.*s' takes no value (give it as '%.*s')",
+					  (int)(eq - bad), bad, (int)(eq - bad), bad);
+			else if (optopt >= OPT_REPO)
+				log_error("option '%s' needs a value", bad);
 			else
-				log_error("unknown option '%s' (see --help)", argv[optind - 1]);
+				log_error("unknown option '%s' (see --help)", bad);
 			return -1;
+		}
 		default:
 			if (!on_opt || on_opt(c, optarg, data) < 0)
 				return -1;
@@ -172,4 +206,17 @@ int64_t cmd_now(void)
 	if (errno || end == s || *end || v < 0)
 		return -1;
 	return (int64_t)v;
+}
+
+/* Names no container of this host: a typo, not "nothing to do". */
+int cmd_check_targets(const struct session *s)
+{
+	const struct changeset *cs = &s->plan.cs;
+
+	for (size_t i = 0; i < cs->nunknown_targets; i++)
+		log_error("unknown --target '%s': no container of that name is declared for host "
+			  "'%s', recorded by lxops or present in %s",
+			  cs->unknown_targets[i], s->host_name,
+			  s->actual && s->actual->lxcpath ? s->actual->lxcpath : "the lxcpath");
+	return cs->nunknown_targets ? -1 : 0;
 }

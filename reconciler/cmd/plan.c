@@ -3,6 +3,7 @@
  * this revision. Never writes to the host or the state.
  * Exit: 0 (and with --detailed-exitcode: 0 no changes, 2 changes), 1 error.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,43 @@ static int on_opt(int id, const char *arg, void *data)
 	return 0;
 }
 
+/*
+ * An invalid revision still gives the format asked for on stdout, so a CI
+ * step that parses it sees why: JSON {"format":"lxops-plan/1","valid":false,
+ * "diagnostics":[...]} (schema/plan.schema.json), or a Markdown table.
+ */
+static void render_invalid(FILE *f, const struct session *s, const struct diag_list *diags,
+			   enum render_format fmt)
+{
+	if (fmt == FORMAT_JSON) {
+		json_t *o = json_object();
+		json_object_set_new(o, "format", json_string("lxops-plan/1"));
+		json_object_set_new(o, "valid", json_false());
+		json_object_set_new(o, "commit", render_json_string(s->l.rev->commit));
+		json_object_set_new(o, "subject", render_json_string(s->l.rev->subject));
+		json_object_set_new(o, "errors", json_integer(s->l.errors));
+		json_object_set_new(o, "diagnostics", render_diags_json(diags));
+		render_json_dump(f, o);
+		return;
+	}
+	fprintf(f, "### lxops plan at `%.12s`: invalid revision\n\n", s->l.rev->commit);
+	fprintf(f, "**%d error%s**: nothing planned.\n\n", s->l.errors,
+		s->l.errors == 1 ? "" : "s");
+	fputs("| file | line | message |\n|---|---|---|\n", f);
+	diag_foreach (d, diags) {
+		fputs("| ", f);
+		render_markdown_cell(f, d->file ? d->file : "");
+		fprintf(f, " | %u | ", d->line);
+		render_markdown_cell(f, d->msg);
+		if (d->hint) {
+			fputs(" (hint: ", f);
+			render_markdown_cell(f, d->hint);
+			fputc(')', f);
+		}
+		fputs(" |\n", f);
+	}
+}
+
 int cmd_plan(int argc, char **argv, struct global_opts *g)
 {
 	struct plan_args a = { .fmt = FORMAT_TEXT };
@@ -160,8 +198,12 @@ int cmd_plan(int argc, char **argv, struct global_opts *g)
 									    : FORMAT_TEXT,
 					   .color = cmd_color(g, stderr) };
 		render_diags(a.fmt == FORMAT_GITHUB ? stdout : stderr, &diags, &dro);
-		log_error("revision %.12s is invalid (%d errors): nothing planned", s.l.rev->commit,
-			  s.l.errors);
+		if (a.fmt == FORMAT_JSON || a.fmt == FORMAT_MARKDOWN)
+			render_invalid(stdout, &s, &diags, a.fmt);
+		log_error("revision %.12s is invalid (%d error%s): nothing planned",
+			  s.l.rev->commit, s.l.errors, s.l.errors == 1 ? "" : "s");
+		code = EXIT_FAIL;
+	} else if (cmd_check_targets(&s) < 0) {
 		code = EXIT_FAIL;
 	} else {
 		s.plan.show_secrets = a.secrets;

@@ -43,7 +43,7 @@ enum { OPT_YES = OPT_CMD_BASE, OPT_TIMEOUT };
 static const struct cmd_option options[] = {
 	{ "yes", no_argument, OPT_YES, NULL, "do not ask for confirmation" },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
-	  "clean shutdown time before a hard stop (default 10)" },
+	  "clean shutdown time before a hard stop (default 30, as boot.host_shutdown_timeout)" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -142,9 +142,8 @@ static int record(struct state *st, const char *host, const char *name, const ch
  * written, so the next plan shows them again (and apply rewrites those that
  * differ) rather than trusting a record the restore made stale.
  */
-static int forget_files(struct state *st, struct resource_row *res)
+static int forget_files(struct state *st, struct resource_row *res, struct lx_err *err)
 {
-	struct lx_err err = LX_ERR_INIT;
 	json_t *root = json_loads(res->config_json, 0, NULL);
 	char *text;
 	int r;
@@ -161,15 +160,15 @@ static int forget_files(struct state *st, struct resource_row *res)
 		return 0;
 	free(res->config_json);
 	res->config_json = text;
-	r = state_resource_put(st, res, &err);
+	r = state_resource_put(st, res, err);
 	if (r < 0)
-		log_error("%s", err.msg);
+		lx_err_prefix(err, "cannot forget the files the restore took back: ");
 	return r;
 }
 
 int cmd_restore(int argc, char **argv, struct global_opts *g)
 {
-	struct restore_args a = { .timeout = 10 };
+	struct restore_args a = { .timeout = APPLY_STOP_TIMEOUT };
 	struct state *st = NULL;
 	struct host *h = NULL;
 	struct ct_info info = { 0 };
@@ -181,6 +180,7 @@ int cmd_restore(int argc, char **argv, struct global_opts *g)
 	char host_name[256], safety[64];
 	const char *name, *want, *snap;
 	bool stateful = false, was_running, was_frozen, locked = false;
+	bool stopped = false, restored = false, restarted = false;
 	size_t nrows = 0;
 	int i, r, code = EXIT_FAIL;
 
@@ -216,10 +216,13 @@ int cmd_restore(int argc, char **argv, struct global_opts *g)
 		name = ops[0];
 		want = ops[1];
 	}
+	/* a restore rolls back data, not to a commit: no signature to require */
+	if (cmd_refuse_globals(g, "restore", GIVEN_TRUST) < 0)
+		return EXIT_FAIL;
 	if (g->host)
 		snprintf(host_name, sizeof(host_name), "%s", g->host);
 	else if (gethostname(host_name, sizeof(host_name) - 1) < 0) {
-		log_error("cannot read this host's name (use --host)");
+		log_error("cannot read this host's name: %s (use --host)", strerror(errno));
 		return EXIT_FAIL;
 	}
 	r = state_open(g->state ? g->state : LXOPS_DEFAULT_STATE, true, &st, &err);
@@ -276,33 +279,56 @@ int cmd_restore(int argc, char **argv, struct global_opts *g)
 		goto out;
 	}
 	r = host_stop(h, name, a.timeout, &herr);
+	stopped = r >= 0;
 	if (r >= 0)
 		r = host_snapshot_restore(h, name, snap, NULL, &herr);
+	restored = r >= 0;
 	/* the data goes back; the config stays what git declares and lxops applied */
 	if (r >= 0 && state_resource_get(st, host_name, "container", name, &res, &err) >= 0 &&
 	    res.managed_conf)
 		r = host_write_managed_config(h, name, res.managed_conf, &herr);
 	lx_err_clear(&err);
-	if (r >= 0 && res.config_json && forget_files(st, &res) < 0)
-		goto out;
-	if (r >= 0 && was_running) {
+	if (r >= 0 && res.config_json && forget_files(st, &res, &herr) < 0)
+		r = -EIO;
+	/*
+	 * Whatever failed after the stop, a container that was running runs
+	 * again (restored, or as it was if the restore itself failed): a
+	 * failed restore must not leave a service down.
+	 */
+	if (stopped && was_running) {
 		_cleanup_free_ char *statep =
 			xasprintf("%s/%s/snaps/%s/state", host_lxcpath(h), name, snap);
-		if (stateful && fs_exists(statep)) {
+		struct lx_err serr = LX_ERR_INIT;
+		int s;
+		if (r >= 0 && stateful && fs_exists(statep)) {
 			host_probe_criu(h);
-			r = host_get_facts(h)->criu_works
-				    ? host_restore_checkpoint(h, name, statep, &herr)
-				    : host_start(h, name, &herr);
+			s = host_get_facts(h)->criu_works
+				    ? host_restore_checkpoint(h, name, statep, &serr)
+				    : host_start(h, name, &serr);
 		} else {
-			r = host_start(h, name, &herr);
+			s = host_start(h, name, &serr);
 		}
-		if (r >= 0 && was_frozen)
-			r = host_freeze(h, name, &herr);
+		if (s >= 0 && was_frozen)
+			s = host_freeze(h, name, &serr);
+		if (s < 0 && r >= 0) {
+			r = s;
+			herr = serr;
+		} else if (s < 0) {
+			/* both failed: say both */
+			_cleanup_free_ char *first = xstrdup(herr.msg);
+			lx_err_set(&herr, -EIO, "%s; starting it again failed too: %s", first,
+				   serr.msg);
+		}
+		restarted = s >= 0;
 	}
 	if (r < 0) {
-		msg = xasprintf("restoring '%s' (%s) failed: %s; the state before is in safety "
-				"snapshot '%s' (%s)",
-				want, snap, herr.msg, safety, safety_lxc);
+		msg = xasprintf("restoring '%s' (%s) failed%s: %s; the state before is in safety "
+				"snapshot '%s' (%s)%s",
+				want, snap, restored ? " after the data went back" : "", herr.msg,
+				safety, safety_lxc,
+				!was_running || !stopped ? ""
+				: restarted		 ? "; the container runs again"
+							 : "; the container is stopped");
 		log_error("%s: %s", name, msg);
 		record(st, host_name, name, "failed", msg, cmd_now());
 		goto out;

@@ -38,6 +38,9 @@ int cmd_schema(int argc, char **argv, struct global_opts *g)
 		log_error("schema takes no operands ('%s')", argv[i]);
 		return EXIT_FAIL;
 	}
+	/* the schema comes from the key table built into lxops: no commit is read */
+	if (cmd_refuse_globals(g, "schema", GIVEN_TRUST) < 0)
+		return EXIT_FAIL;
 	if (keys)
 		schema_keys_markdown(stdout);
 	else if (render_json_dump(stdout, schema_repository()) < 0)

@@ -85,7 +85,7 @@ static json_t *watch_json(struct state *st)
 			o = json_object();
 		if (!strcmp(keys[i], "pid"))
 			pid = strtol(v, NULL, 10);
-		json_object_set_new(o, keys[i], json_string(v));
+		json_object_set_new(o, keys[i], render_json_string(v));
 		free(v);
 	}
 	if (o)
@@ -136,6 +136,9 @@ int cmd_status(int argc, char **argv, struct global_opts *g)
 		log_error("status takes no operands ('%s')", argv[i]);
 		return EXIT_FAIL;
 	}
+	/* status never acts on a commit, so there is no signature to require */
+	if (cmd_refuse_globals(g, "status", GIVEN_TRUST) < 0)
+		return EXIT_FAIL;
 	so.repo = g->repo;
 	so.ref = g->ref;
 	so.lxcpath = g->lxcpath;

@@ -10,12 +10,15 @@
 #include "cmd.h"
 #include "pipeline.h"
 #include "util/log.h"
+#include "verify.h"
 
 static const char usage[] =
 	"usage: lxops validate [--format text|json|github] [--repo PATH] [--ref REF]\n"
+	"                      [--allowed-signers FILE | --gpg-keyring FILE]\n"
 	"\n"
 	"Parse and check one commit of the repository: YAML, kinds, keys, values,\n"
-	"references, cycles. Needs no root and no containers.";
+	"references, cycles. Needs no root and no containers. With --allowed-signers or\n"
+	"--gpg-keyring, the commit must also be signed by a key listed there.";
 
 enum { OPT_FORMAT = OPT_CMD_BASE, OPT_JSON };
 
@@ -50,6 +53,8 @@ int cmd_validate(int argc, char **argv, struct global_opts *g)
 	struct loaded l;
 	struct lx_err err = LX_ERR_INIT;
 	struct render_opts ro;
+	struct trust trust;
+	char *signer = NULL;
 	int r, i;
 
 	i = cmd_parse(argc, argv, usage, options, g, on_opt, &fmt);
@@ -59,21 +64,36 @@ int cmd_validate(int argc, char **argv, struct global_opts *g)
 		log_error("validate takes no operands ('%s')", argv[i]);
 		return EXIT_FAIL;
 	}
+	trust.allowed_signers = g->allowed_signers;
+	trust.gpg_keyring = g->gpg_keyring;
 	diag_list_init(&diags);
+	source_verify_objects(trust_required(&trust));
 	r = pipeline_load(g->repo, g->ref, &l, &diags, &err);
 	if (r < 0) {
 		log_error("%s", err.msg);
 		diag_list_release(&diags);
 		return EXIT_FAIL;
 	}
+	/* as plan and apply do (session.c): an untrusted commit is not judged at all */
+	if (trust_required(&trust)) {
+		r = verify_commit(l.src, l.rev->commit, &trust, &signer, &err);
+		if (r < 0) {
+			log_error("%s", err.msg);
+			pipeline_release(&l);
+			diag_list_release(&diags);
+			return EXIT_FAIL;
+		}
+		log_info("commit %.12s is signed by %s", l.rev->commit, signer);
+		free(signer);
+	}
 	ro.format = fmt;
 	ro.color = cmd_color(g, stderr);
 	if (fmt == FORMAT_JSON) {
 		json_t *o = json_object();
 		json_object_set_new(o, "valid", json_boolean(l.errors == 0));
-		json_object_set_new(o, "commit", json_string(l.rev->commit));
+		json_object_set_new(o, "commit", render_json_string(l.rev->commit));
 		json_object_set_new(o, "subject",
-				    json_string(l.rev->subject ? l.rev->subject : ""));
+				    render_json_string(l.rev->subject ? l.rev->subject : ""));
 		json_object_set_new(o, "containers",
 				    json_integer((json_int_t)l.desired->ncontainers));
 		json_object_set_new(o, "profiles", json_integer((json_int_t)l.desired->nprofiles));

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply.h"
 #include "cmd.h"
 #include "util/log.h"
 
@@ -65,7 +66,8 @@ static const struct cmd_option options[] = {
 	  "write Prometheus text metrics to FILE (node_exporter textfile)" },
 	{ "once", no_argument, OPT_ONCE, NULL, "reconcile once and exit (1 on failure)" },
 	{ "stop-timeout", required_argument, OPT_STOP_TIMEOUT, "SECONDS",
-	  "clean shutdown time before a container is killed (default 10)" },
+	  "clean shutdown time before a container is killed, when boot.host_shutdown_timeout is "
+	  "unset (default 30)" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -126,7 +128,7 @@ int cmd_watch(int argc, char **argv, struct global_opts *g)
 		.interval_ms = WATCH_DEFAULT_INTERVAL_MS,
 		.drift_interval_ms = WATCH_DEFAULT_DRIFT_INTERVAL_MS,
 		.debounce_ms = WATCH_DEFAULT_DEBOUNCE_MS,
-		.stop_timeout = 10,
+		.stop_timeout = APPLY_STOP_TIMEOUT,
 	};
 	struct lx_err err = LX_ERR_INIT;
 	const char *journal = getenv("JOURNAL_STREAM");

@@ -18,6 +18,21 @@
 
 #include "mem.h"
 
+/* Moves *fd to a descriptor >= 3 (close-on-exec), when it is one of 0-2. */
+static int above_stdio(int *fd)
+{
+	int nfd;
+
+	if (*fd > 2)
+		return 0;
+	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+	if (nfd < 0)
+		return -errno;
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
 int spawn_run(const char *const *argv, const char *stdin_path, char **ret_out, int *ret_status,
 	      struct lx_err *err)
 {
@@ -35,6 +50,17 @@ int spawn_run(const char *const *argv, const char *stdin_path, char **ret_out, i
 				    stdin_path ? stdin_path : "/dev/null");
 	if (pipe2(execerr, O_CLOEXEC) < 0)
 		return lx_err_errno(err, -errno, "cannot run %s: pipe", argv[0]);
+	/*
+	 * Started with 0-2 closed, one of these could be 0-2 itself and be
+	 * overwritten by the dup2() of another in the child: keep them above.
+	 */
+	if (above_stdio(&out) < 0 || above_stdio(&in) < 0 || above_stdio(&execerr[0]) < 0 ||
+	    above_stdio(&execerr[1]) < 0) {
+		int e = errno;
+		close(execerr[0]);
+		close(execerr[1]);
+		return lx_err_errno(err, -e, "cannot run %s: fcntl", argv[0]);
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -76,9 +102,11 @@ int spawn_run(const char *const *argv, const char *stdin_path, char **ret_out, i
 		if (len < 0)
 			return lx_err_errno(err, -errno, "cannot read the output of %s", argv[0]);
 		buf = xmalloc((size_t)len + 1);
-		if (pread(out, buf, (size_t)len, 0) != len) {
+		n = pread(out, buf, (size_t)len, 0);
+		if (n != len) {
+			int e = n < 0 ? errno : EIO;
 			free(buf);
-			return lx_err_errno(err, -EIO, "cannot read the output of %s", argv[0]);
+			return lx_err_errno(err, -e, "cannot read the output of %s", argv[0]);
 		}
 		buf[len] = '\0';
 		*ret_out = buf;

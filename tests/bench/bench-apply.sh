@@ -5,11 +5,14 @@
 #     `lxc-start` on an identical base, side by side (A B A B ...), RUNS runs;
 #     prints medians and the per-run ratio lxops/loop (target <= 1.1).
 #  2. no-op `lxops apply` with M (default 200) managed stopped containers:
-#     median of RUNS runs (target < 1 s).
-# Usage: tests/bench/bench-apply.sh [N=50] [M=200] [RUNS=3]
+#     median of 5 runs (target < 1 s).
+#  3. no-op `lxops apply` with R (default 100) managed RUNNING containers
+#     (observe reads each one's state, config and cgroup files): median of
+#     5 runs, and the same for `plan` (target < 1 s).
+# Usage: tests/bench/bench-apply.sh [N=50] [M=200] [RUNS=3] [R=100]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-n=${1:-50} m=${2:-200} runs=${3:-3}
+n=${1:-50} m=${2:-200} runs=${3:-3} nrun=${4:-100}
 work=$(mktemp -d /tmp/lxops-bench-apply.XXXXXX)
 chmod 755 "$work"
 trap 'destroy_all "$work/lx"; destroy_all "$work/raw"; rm -rf "$work" "/run/lxc/lock/$work"' EXIT
@@ -79,3 +82,19 @@ noop=()
 for ((r = 0; r < 5; r++)); do noop+=("$(wall lx apply -q)"); done
 lx plan --detailed-exitcode >/dev/null || { echo "not a no-op" >&2; exit 1; }
 echo "no-op apply, $m managed stopped containers:       median $(median "${noop[@]}") s over 5 runs (${noop[*]})"
+
+# no-op apply with R managed running containers
+destroy_all "$work/lx"
+rm -rf "$work/lx" "$work/state.db"*
+mkrepo "$work/repo" "$nrun" running
+lx apply -q >/dev/null
+[[ $(lxc-ls -P "$work/lx" --running -1 | wc -l) -eq $nrun ]] || { echo "setup of $nrun running failed" >&2; exit 1; }
+noop=() plan=()
+for ((r = 0; r < 5; r++)); do
+	noop+=("$(wall lx apply -q)")
+	plan+=("$(wall lx plan)")
+done
+lx plan --detailed-exitcode >/dev/null || { echo "not a no-op" >&2; exit 1; }
+[[ $(lxc-ls -P "$work/lx" --running -1 | wc -l) -eq $nrun ]] || { echo "a container stopped" >&2; exit 1; }
+echo "no-op apply, $nrun managed running containers:       median $(median "${noop[@]}") s over 5 runs (${noop[*]})"
+echo "plan, $nrun managed running containers:              median $(median "${plan[@]}") s over 5 runs (${plan[*]})"

@@ -37,7 +37,12 @@ lx() { "$LXOPS" --repo "$work/repo" --lxcpath "$work/lx" --state "$work/state.db
 lx apply -q >/dev/null
 
 pid=$(lxc-info -P "$work/lx" -n "$name" -p -H)
-cg=/sys/fs/cgroup/pids$(awk -F: '$2 == "pids" { print $3 }' "/proc/$pid/cgroup")/pids.max
+# v1 (or hybrid): the pids hierarchy's line; pure cgroup2: the "0::" line
+if [[ $(stat -fc %T /sys/fs/cgroup) == cgroup2fs ]]; then
+	cg=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")/pids.max
+else
+	cg=/sys/fs/cgroup/pids$(awk -F: '$2 == "pids" { print $3 }' "/proc/$pid/cgroup")/pids.max
+fi
 [[ -r $cg ]] || { echo "cannot find the pids cgroup of $name ($cg)" >&2; exit 1; }
 
 # started directly (not through lx()), so that $! is lxops itself; no inherited stdout

@@ -2,6 +2,9 @@
 # Benchmarks need root for containers; they use a private lxcpath under a
 # temporary directory and remove everything they made.
 
+# the host's git configuration (commit.gpgsign, hooks) must not change a run
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+
 LXOPS=${LXOPS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/reconciler/lxops}
 BUILD=$(dirname "$(dirname "$LXOPS")")
 

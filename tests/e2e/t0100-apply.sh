@@ -12,6 +12,7 @@ config:
   limits.memory: 256MB
   limits.processes: "100"
   limits.cpu: "1"
+  limits.cpu.allowance: 50%
 EOF2
 put containers/$B.yaml <<EOF2
 source: {template: busybox}
@@ -37,9 +38,10 @@ assert_rc 0
 assert_eq "$(ct_state "$A")" RUNNING "state of $A"
 assert_eq "$(ct_state "$B")" RUNNING "state of $B"
 assert_eq "$(ct_state "$C")" STOPPED "state of $C"
-assert_eq "$(ct_cgroup "$A" memory.limit_in_bytes)" 256000000 "memory of $A"
+assert_eq "$(ct_cgroup "$A" "$CG_MEM")" 256000000 "memory of $A"
 assert_eq "$(ct_cgroup "$A" pids.max)" 100 "pids of $A"
-assert_eq "$(ct_cgroup "$B" memory.limit_in_bytes)" 134217728 "memory of $B"
+assert_eq "$(ct_cgroup "$A" "$CG_CPU_WEIGHT")" "$(cg_cpu_weight_for 50)" "CPU weight of $A"
+assert_eq "$(ct_cgroup "$B" "$CG_MEM")" 134217728 "memory of $B"
 
 t "a second plan has no changes"
 lx plan --detailed-exitcode
@@ -68,7 +70,7 @@ sed -i 's/256000kB/64MB/' "$REPO/containers/$A.yaml"
 commit "less memory"
 lx apply
 assert_rc 0
-assert_eq "$(ct_cgroup "$A" memory.limit_in_bytes)" 64000000 "memory of $A"
+assert_eq "$(ct_cgroup "$A" "$CG_MEM")" 64000000 "memory of $A"
 assert_eq "$(ct_pid "$A")" "$pid_before" "init pid of $A"
 
 t "a restart key restarts the container"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Faults: one failing container leaves the others applied; a second apply
-# is refused at once while one runs; kill -9 during apply, then apply
-# again converges and the state database passes integrity_check.
+# is refused at once while one runs; kill -9 mid-apply (some containers
+# made, not all), then apply again marks the killed revision failed,
+# converges, and the state database passes integrity_check.
 . "$(dirname "$0")/lib.sh"
 
 OK1=$(ct ok1) OK2=$(ct ok2) BADT=$(ct badtpl) BADC=$(ct badcpu) BADM=$(ct badmem)
@@ -59,7 +60,7 @@ assert_rc 1
 assert_out "$OK1: limits.memory '4MB' is below 4 MiB"
 assert_eq "$(ct_cgroup "$OK2" pids.max)" 77 "the other container's change"
 assert_eq "$(ct_pid "$OK1")" "$pid_before" "untouched container's init pid"
-[[ $(ct_cgroup "$OK1" memory.limit_in_bytes) -gt 4000000 ]] || fail "limit applied anyway"
+[[ $(ct_mem_limit "$OK1") -gt 4000000 ]] || fail "limit applied anyway"
 
 t "a second apply is refused at once, naming the holder"
 sed -i '/limits.memory: 4MB/d; /^config:$/d' "$REPO/containers/$OK1.yaml"
@@ -90,15 +91,25 @@ config:
 EOF2
 done
 commit "kill me"
+kmade() { lxc-ls -P "$LXCPATH" -1 2>/dev/null | grep -c "^k[1-6]-$TOKEN\$"; }
+kcreating() { sqlite3 "$STATE" "SELECT count(*) FROM resources WHERE status = 'creating' AND name LIKE 'k_-$TOKEN'" 2>/dev/null; }
 "$LXOPS" --repo "$REPO" --lxcpath "$LXCPATH" --state "$STATE" --host e2e apply -q >/dev/null 2>&1 &
 bg=$!
 track_pid $bg
-sleep 1.2
+# the kill lands mid-apply: once the first of the six is being made
+wait_for '(( $(kmade) > 0 || $(kcreating) > 0 ))' 30 || fail "the apply never started creating"
 kill -9 $bg 2>/dev/null
 wait $bg 2>/dev/null
+made=$(kmade)
+echo "# killed with $made of 6 containers made"
+((made < 6)) || fail "the kill came after the apply had made all six"
+assert_eq "$(sqlite3 "$STATE" "SELECT outcome FROM revisions WHERE subject = 'kill me'")" running \
+	"outcome of the killed revision before the next apply"
 [[ $(sqlite3 "$STATE" 'PRAGMA integrity_check') == ok ]] || fail "integrity_check after kill -9"
 lx apply
 assert_rc 0
+assert_eq "$(sqlite3 -separator ' | ' "$STATE" "SELECT outcome, message FROM revisions WHERE subject = 'kill me' ORDER BY id LIMIT 1")" \
+	"failed | interrupted (lxops was killed or crashed)" "the killed revision, once the lock is taken again"
 for i in 1 2 3 4 5 6; do
 	assert_eq "$(ct_state "$(ct k$i)")" RUNNING "k$i"
 	assert_eq "$(ct_cgroup "$(ct k$i)" pids.max)" 9$i "k$i pids"

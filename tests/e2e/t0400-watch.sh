@@ -73,11 +73,12 @@ wait_for '[[ $(pids_of $A) == 220 ]]' 10 || fail "pids.max of $A is $(pids_of "$
 sleep 0.3
 after=$(metric lxops_reconciles_total)
 n=$((after - before))
-# drift checks (every second here) count too
-((n >= 1 && n <= 8)) || fail "$n reconciles for 20 commits"
-echo "# $n reconciles for a burst of 20 commits"
 burst_revs=$(sqlite3 "$STATE" "SELECT count(*) FROM revisions WHERE subject LIKE 'burst %'")
-((burst_revs >= 1 && burst_revs <= 5)) || fail "$burst_revs revisions recorded for the burst"
+echo "# $n reconciles, $burst_revs revisions for a burst of 20 commits"
+# at most one per two commits, drift checks (every second here) included: a
+# slow host makes the burst longer, but only a missing debounce doubles this
+((n >= 1 && n <= 10)) || fail "$n reconciles for 20 commits"
+((burst_revs >= 1 && burst_revs <= 10)) || fail "$burst_revs revisions recorded for the burst"
 
 t "an invalid commit changes nothing and status shows why"
 set_pids "$A" 300
@@ -114,11 +115,14 @@ t "drift is healed with --heal, but not on a heal: false container"
 lxc-cgroup -P "$LXCPATH" -n "$A" pids.max 7
 lxc-cgroup -P "$LXCPATH" -n "$B" pids.max 7
 wait_for '[[ $(pids_of $A) == 300 ]]' 10 || fail "drift on $A not healed: $(pids_of "$A")"
-sleep 1.5 # another drift check: B must stay as it was made by hand
+wait_for 'grep -q "$B: drift: cgroup pids.max 7 → 100; not healed" "$LOG"' 10 ||
+	fail "drift of $B not logged"
+# two more reconciles (drift checks): B must stay as it was made by hand
+r0=$(metric lxops_reconciles_total)
+wait_for '(( $(metric lxops_reconciles_total) >= r0 + 2 ))' 10 || fail "no drift checks ran"
 assert_eq "$(pids_of "$B")" 7 "pids of heal: false $B"
 lx status
 assert_out "$B +drifted"
-grep -q "$B: drift: cgroup pids.max 7 → 100; not healed" "$LOG" || fail "drift of $B not logged"
 drift_events=$(sqlite3 "$STATE" "SELECT outcome FROM events WHERE action = 'drift' AND name IN ('$A', '$B') ORDER BY name" | tr '\n' ' ')
 assert_eq "$drift_events" "skipped ok " "drift events recorded for $B and $A"
 
@@ -134,9 +138,17 @@ set_pids "$A" 330
 commit "one good change, one container that cannot be made"
 wait_for '[[ $(pids_of $A) == 330 ]]' 10 || fail "pids.max of $A is $(pids_of "$A"), not 330"
 wait_for 'grep -q "$F: failure 2; next retry in 4 s" "$LOG"' 10 || fail "no backoff logged"
-sleep 1 # drift checks run every second meanwhile; the retries must not
+seen=$(date +%s%N)
+# drift checks run every second meanwhile; the retries must wait out the 4 s
+r0=$(metric lxops_reconciles_total)
+wait_for '(( $(metric lxops_reconciles_total) >= r0 + 2 ))' 3 || fail "no drift checks ran"
 tries=$(grep -c "FAIL $F: create failed" "$LOG")
-((tries == 2)) || fail "$F was tried $tries times in about 3 s"
+waited=$((($(date +%s%N) - seen) / 1000000))
+if ((waited < 3500)); then
+	((tries == 2)) || fail "$F was tried $tries times within $waited ms of a 4 s backoff"
+else
+	echo "# retry count not checked: the host took $waited ms, near the backoff's end"
+fi
 assert_eq "$(metric lxops_failing_containers)" 1 "failing containers"
 git -C "$REPO" rm -q "containers/$F.yaml"
 commit "drop the failing one"
@@ -147,20 +159,23 @@ lx apply --wait 10
 assert_rc 0
 
 t "watch waits while another lxops holds the lock, then applies"
-# an OFD write lock on the state's lock file, as state.c takes it (F_OFD_SETLK = 37)
+# an OFD write lock on the state's lock file, as state.c takes it (F_OFD_SETLK = 37),
+# held until the file $TRASH/release appears (at most 20 s)
 perl -e 'use Fcntl; open(my $f, "+<", $ARGV[0]) or die "$!";
 	fcntl($f, 37, pack("s s x4 q q l x4", F_WRLCK, SEEK_SET, 0, 0, 0)) or die "lock: $!";
 	truncate($f, 0); syswrite($f, "pid=$$ cmd=e2e-holder since=now\n"); close(STDOUT);
-	sleep 2' "$STATE.lock" &
+	for (1 .. 400) { last if -e $ARGV[1]; select(undef, undef, undef, 0.05) }' \
+	"$STATE.lock" "$TRASH/release" &
 holder=$!
 track_pid "$holder"
-sleep 0.2
+wait_for 'grep -q e2e-holder "$STATE.lock"' 10 || fail "the holder did not take the lock"
 set_pids "$A" 340
 commit "while locked"
-sleep 0.7
-assert_eq "$(pids_of "$A")" 330 "pids of $A while the lock is held"
-grep -q "waiting: state .* is locked by another lxops (pid $holder, e2e-holder" "$LOG" ||
+wait_for 'grep -q "waiting: state .* is locked by another lxops (pid $holder, e2e-holder" "$LOG"' 10 ||
 	fail "the wait is not logged with the holder"
+kill -0 "$holder" 2>/dev/null || fail "the holder let go too early"
+assert_eq "$(pids_of "$A")" 330 "pids of $A while the lock is held"
+touch "$TRASH/release"
 wait_for '[[ $(pids_of $A) == 340 ]]' 10 || fail "not applied after the lock was released"
 wait "$holder"
 
@@ -183,6 +198,9 @@ assert_rc 0
 ct_exists "$C3" && fail "the apply was not interrupted (all three exist)"
 grep -q "stopping on SIGTERM" "$LOG" || fail "no stop logged"
 assert_eq "$(sqlite3 "$STATE" 'PRAGMA integrity_check')" ok "integrity_check"
+# a stop on SIGTERM records its revision's outcome itself (no 'running' left for the next lock)
+assert_eq "$(sqlite3 "$STATE" "SELECT count(*) FROM revisions WHERE outcome = 'running'")" 0 \
+	"revisions left running"
 assert_eq "$(metric lxops_up)" 0 "lxops_up after exit"
 lx apply
 assert_rc 0
@@ -220,6 +238,9 @@ kill -USR1 "$WPID"
 wait_for '[[ $(pids_of $A) == 420 ]]' 10 || fail "pids.max of $A is $(pids_of "$A"), not 420"
 stop_watch
 assert_rc 0
+
+t "the daemon's log holds no sanitizer report"
+assert_no_sanitizer_report "$LOG"
 
 t "--once reconciles and exits 0 when the host matches"
 lx watch --once --repo "$REPO"

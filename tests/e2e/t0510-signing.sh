@@ -58,8 +58,8 @@ assert_has "$mfp"
 ct_exists "$C" && fail "commit signed by an unknown key was applied"
 
 t "signed again by ops, the whole revision applies"
-git -C "$REPO" commit -q --amend --no-edit -c gpg.format=ssh -S 2>/dev/null ||
-	git -C "$REPO" -c gpg.format=ssh -c user.signingkey="$K/ops" commit -q --amend --no-edit -S
+git -C "$REPO" -c gpg.format=ssh -c user.signingkey="$K/ops" commit -q --amend --no-edit -S ||
+	fail "cannot amend the commit with the ops key"
 lx --allowed-signers "$K/allowed_signers" apply
 assert_rc 0
 ct_exists "$B" || fail "$B missing"

@@ -256,19 +256,20 @@ TEST(p2p_macvlan_physical_lines)
 	release(&x);
 }
 
-TEST(nic_limits_are_parsed_max_wins_as_in_lxd)
+TEST(nic_limits_are_parsed_max_is_both_directions)
 {
 	struct fx x;
 	struct host_facts f = host();
 
 	BUILD(&x, &f,
 	      "  a: {type: nic, nictype: bridged, parent: br0, limits.ingress: 10Mbit}\n"
-	      "  b: {type: nic, nictype: p2p, limits.max: 1Gbit, limits.egress: 5Mbit}\n");
+	      "  b: {type: nic, nictype: p2p, limits.max: 1Gbit}\n");
 	ASSERT_EQ(x.r, 0);
 	ASSERT_UEQ(real(&x, "a")->ingress, 10000000);
 	ASSERT_UEQ(real(&x, "a")->egress, 0);
 	ASSERT_NULL(real(&x, "a")->ifb);
-	/* LXD's networkSetupHostVethLimits: limits.max overrides both directions */
+	/* LXD's networkSetupHostVethLimits: limits.max is both directions (validate
+	 * refuses it together with limits.ingress/limits.egress) */
 	ASSERT_UEQ(real(&x, "b")->ingress, 1000000000);
 	ASSERT_UEQ(real(&x, "b")->egress, 1000000000);
 	ASSERT_TRUE(real(&x, "b")->ifb != NULL);
@@ -369,15 +370,13 @@ TEST(disk_host_errors_and_optional_missing_source)
 	      "  maybe: {type: disk, source: /srv/nope2, path: /b, required: \"false\"}\n"
 	      "  hid: {type: disk, source: /srv/hidden/x, path: /c}\n"
 	      "  tmp: {type: disk, source: /srv/tmp, path: /d, limits.read: 10MB}\n"
-	      "  root: {type: disk, path: /, size: 10GB}\n");
-	ASSERT_EQ(x.r, 4);
+	      "  root: {type: disk, path: /, pool: default}\n");
+	ASSERT_EQ(x.r, 3);
 	EXPECT_ERROR(&x, "disk 'gone': source '/srv/nope' does not exist on this host");
 	EXPECT_ERROR(&x, "disk 'hid': source '/srv/hidden/x' is not reachable by the container's "
 			 "root");
 	EXPECT_ERROR(&x, "disk 'tmp': I/O limits cannot be applied: source '/srv/tmp' is not on "
 			 "a block device");
-	EXPECT_ERROR(&x, "root disk 'root': 'size' cannot be applied: lxops keeps root "
-			 "filesystems on LXC's dir storage, which has no quotas");
 	ASSERT_TRUE(real(&x, "maybe")->skip);
 	ASSERT_NULL(strstr(x.lx.conf, "/srv/nope2"));
 	release(&x);
@@ -402,9 +401,9 @@ TEST(disk_throttles_v1)
 	ASSERT_CONTAINS(x.lx.conf, "lxc.cgroup.blkio.throttle.write_iops_device = 254:0 30\n");
 	release(&x);
 
-	/* limits.max wins over read/write (LXD); two disks on one device are averaged */
+	/* limits.max is read and write (LXD); two disks on one device are averaged */
 	BUILD(&x, &f,
-	      "  a: {type: disk, source: /srv/www, path: /a, limits.max: 20MB, limits.read: 1MB}\n"
+	      "  a: {type: disk, source: /srv/www, path: /a, limits.max: 20MB}\n"
 	      "  b: {type: disk, source: /srv/www2, path: /b, limits.read: 10MB}\n");
 	ASSERT_EQ(x.r, 0);
 	ASSERT_STREQ(cgi(&x, "blkio.throttle.read_bps_device")->value, "254:0 15000000");

@@ -9,11 +9,15 @@
  * and the canonical spellings that keep plans from churning.
  */
 #include <errno.h>
+#include <jansson.h>
+#include <regex.h>
 #include <string.h>
 
 #include "check.h"
 #include "keys.h"
+#include "schema.h"
 #include "util/arena.h"
+#include "value.h"
 
 static const unsigned scope_bits[] = { W_INSTANCE, W_NIC, W_DISK, W_UNIX_CHAR, W_UNIX_BLOCK };
 #define NSCOPES (sizeof(scope_bits) / sizeof(scope_bits[0]))
@@ -35,8 +39,6 @@ static const char *sample_for(const struct key_def *k)
 		return "yes";
 	case KT_INT:
 		return NULL; /* built from min */
-	case KT_SIZE:
-		return "1GiB";
 	case KT_SIZE_PCT:
 		return "40%";
 	case KT_CPU:
@@ -483,7 +485,6 @@ TEST(canonical_sizes_and_bools)
 	ASSERT_STREQ(canon_key(&a, "limits.memory", W_INSTANCE, "40%"), "40%");
 	ASSERT_STREQ(canon_key(&a, "limits.memory", W_INSTANCE, "40.0%"), "40%");
 	ASSERT_STREQ(canon_key(&a, "limits.memory", W_INSTANCE, "12.5%"), "12.5%");
-	ASSERT_STREQ(canon_key(&a, "size", W_DISK, "1.5GB"), "1500000000");
 	ASSERT_STREQ(canon_key(&a, "security.nesting", W_INSTANCE, "true"), "true");
 	ASSERT_STREQ(canon_key(&a, "security.nesting", W_INSTANCE, "yes"), "true");
 	ASSERT_STREQ(canon_key(&a, "security.nesting", W_INSTANCE, "on"), "true");
@@ -593,6 +594,101 @@ TEST(text_string_and_pattern_rules)
 	ASSERT_CONTAINS(why_key(&a, "snapshots.pattern", W_INSTANCE, "{{ x"), "}}");
 	ASSERT_CONTAINS(why_key(&a, "snapshots.pattern", W_INSTANCE, ""), "empty");
 	ASSERT_CONTAINS(why_key(&a, "snapshots.pattern", W_INSTANCE, "50%"), "%d");
+	arena_free(&a);
+}
+
+/*
+ * The generated JSON Schema says what validate says: every "minLength" is
+ * an integer (a string "1" is no schema at all), and a mode's pattern takes
+ * every mode value_parse_mode() takes.
+ */
+static void walk_schema(json_t *j, const char *parent, size_t *nmode)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v) walk_schema(v, parent, nmode);
+		return;
+	}
+	if (!json_is_object(j))
+		return;
+	json_object_foreach(j, key, v)
+	{
+		if (!strcmp(key, "minLength") && !json_is_integer(v))
+			check_fail(__FILE__, __LINE__, "minLength under '%s' is not an integer",
+				   parent);
+		if (!strcmp(key, "pattern") && !strcmp(parent, "mode")) {
+			static const char *const good[] = { "0",    "7",     "644",  "0644",
+							    "4755", "00644", "7777", NULL };
+			static const char *const bad[] = { "8", "0x1", "17777", "", "rw", NULL };
+			regex_t re;
+			ASSERT_EQ(regcomp(&re, json_string_value(v), REG_EXTENDED | REG_NOSUB), 0);
+			for (const char *const *g = good; *g; g++) {
+				unsigned m;
+				const char *why;
+				ASSERT_OK(value_parse_mode(*g, &m, &why));
+				if (regexec(&re, *g, 0, NULL, 0))
+					check_fail(__FILE__, __LINE__, "mode pattern refuses '%s'",
+						   *g);
+			}
+			for (const char *const *b = bad; *b; b++)
+				if (!regexec(&re, *b, 0, NULL, 0))
+					check_fail(__FILE__, __LINE__, "mode pattern takes '%s'",
+						   *b);
+			regfree(&re);
+			(*nmode)++;
+		}
+		walk_schema(v, json_is_object(v) || json_is_array(v) ? key : parent, nmode);
+	}
+}
+
+TEST(schema_lengths_are_integers_and_modes_match_validate)
+{
+	json_t *schema = schema_repository();
+	size_t nmode = 0;
+
+	walk_schema(schema, "", &nmode);
+	/* the unix device key and the files entry */
+	ASSERT_TRUE(nmode >= 2);
+	json_decref(schema);
+}
+
+/* Keys every host would refuse are refused by validate (with the reason), not accepted. */
+TEST(keys_no_host_can_apply_are_unsupported_rows)
+{
+	const struct key_def *d = keys_lookup("raw.idmap", W_INSTANCE);
+
+	ASSERT_NOT_NULL(d);
+	ASSERT_EQ(d->how, HOW_UNSUPPORTED);
+	d = keys_lookup("size", W_DISK);
+	ASSERT_NOT_NULL(d);
+	ASSERT_EQ(d->how, HOW_UNSUPPORTED);
+	ASSERT_CONTAINS(d->help, "dir/overlay storage without quotas");
+	/* isolated stays a key ("false" is what LXD dumps), refused as "true" by validate */
+	d = keys_lookup("security.idmap.isolated", W_INSTANCE);
+	ASSERT_NOT_NULL(d);
+	ASSERT_EQ(d->how, HOW_INFO);
+}
+
+TEST(cron_values_are_their_own_canonical_form)
+{
+	struct arena a;
+	const char *canon = NULL, *why = NULL;
+	const struct key_def *d = keys_lookup("snapshots.schedule", W_INSTANCE);
+	static const char *const ok[] = { "0 6 * * *", "@daily", "0 6 * * *, @hourly", NULL };
+	static const char *const spaced[] = { "0  6 * * *", "0\t6 * * *", "@daily,  @hourly",
+					      " @daily", NULL };
+
+	arena_init(&a);
+	for (const char *const *s = ok; *s; s++) {
+		ASSERT_OK(keys_check_value(d, *s, &a, &canon, &why));
+		ASSERT_STREQ(canon, *s);
+	}
+	/* nothing but single spaces gets through, so there is nothing to canonicalise */
+	for (const char *const *s = spaced; *s; s++)
+		ASSERT_FAIL(keys_check_value(d, *s, &a, &canon, &why));
 	arena_free(&a);
 }
 

@@ -495,6 +495,50 @@ TEST(processes_and_disk_priority)
 	lfx_release(&x);
 }
 
+/*
+ * Removing limits.cpu.nodes or limits.disk.priority must put the file back:
+ * so an unset key still has an item, holding the kernel's default (written
+ * live by apply, compared by diff for drift), never a line in lxops.conf.
+ */
+TEST(unset_nodes_and_disk_priority_reset_their_files)
+{
+	struct lfx x;
+	struct host_facts v1 = v1_host(), v2 = v2_host();
+
+	BUILD(&x, "config: {}\n", &v1);
+	EXPECT_CG(&x, "cpuset.mems", "0", "0", true);
+	ASSERT_FALSE(has_cg(&x, "blkio.weight")); /* this host has none */
+	ASSERT_NULL(strstr(x.out.conf, "cpuset.mems"));
+	lfx_release(&x);
+	BUILD(&x, "config:\n  limits.cpu.nodes: \"0\"\n", &v1);
+	EXPECT_CG(&x, "cpuset.mems", "0", "0", false);
+	ASSERT_CONTAINS(x.out.conf, "lxc.cgroup.cpuset.mems = 0\n");
+	lfx_release(&x);
+
+	/* cgroup2 shows an empty cpuset.mems until a value is written */
+	BUILD(&x, "config: {}\n", &v2);
+	EXPECT_CG(&x, "cpuset.mems", "0", "0|", true);
+	EXPECT_CG(&x, "io.weight", "default 100", "default 100", true);
+	ASSERT_TRUE(lxconf_cg_matches(CG(&x, "cpuset.mems"), ""));
+	ASSERT_TRUE(lxconf_cg_matches(CG(&x, "io.weight"), "default 100"));
+	ASSERT_FALSE(lxconf_cg_matches(CG(&x, "io.weight"), "default 500"));
+	ASSERT_NULL(strstr(x.out.conf, "io.weight"));
+	lfx_release(&x);
+
+	/* v1 blkio.weight: CFQ's 500 or bfq's 100 both mean "not set"; 500 is written */
+	v1.blkio_weight = true;
+	BUILD(&x, "config: {}\n", &v1);
+	EXPECT_CG(&x, "blkio.weight", "500", "500|100", true);
+	ASSERT_FALSE(lxconf_cg_matches(CG(&x, "blkio.weight"), "800"));
+	lfx_release(&x);
+
+	/* a host that reports no memory nodes gets no item rather than an empty write */
+	v1.mems[0] = '\0';
+	BUILD(&x, "config: {}\n", &v1);
+	ASSERT_FALSE(has_cg(&x, "cpuset.mems"));
+	lfx_release(&x);
+}
+
 /* ---- defaults and key families ---- */
 
 TEST(defaults_listed_but_not_written)
@@ -511,11 +555,12 @@ TEST(defaults_listed_but_not_written)
 		"memory.memsw.limit_in_bytes",
 		"memory.swappiness",
 		"pids.max",
+		"cpuset.mems",
 		NULL,
 	};
 	static const char *const v2_files[] = {
-		"cpuset.cpus", "cpu.weight",	  "cpu.max",  "memory.max",
-		"memory.high", "memory.swap.max", "pids.max", NULL,
+		"cpuset.cpus",	   "cpu.weight", "cpu.max",	"memory.max", "memory.high",
+		"memory.swap.max", "pids.max",	 "cpuset.mems", "io.weight",  NULL,
 	};
 
 	BUILD(&x, "config: {}\n", &v1);
@@ -629,9 +674,6 @@ TEST(idmap_ranges_and_missing_subuid)
 	ASSERT_EQ(x.r, 1);
 	EXPECT_HOST_ERROR(&x, "is outside root's ranges");
 	lfx_release(&x);
-	BUILD(&x, "config:\n  security.idmap.isolated: \"true\"\n", &f);
-	EXPECT_HOST_ERROR(&x, "security.idmap.isolated is not supported by lxops yet");
-	lfx_release(&x);
 }
 
 /* ---- restart keys: LXC lines ---- */
@@ -684,19 +726,35 @@ TEST(raw_lxc_goes_last)
 	diag_list_init(&x.vd);
 	diag_list_init(&x.d);
 	revision_add(x.rev, "lxops.yaml", "allow_raw_lxc: true\n", 20);
-	revision_add(
-		x.rev, "containers/c.yaml",
-		"config:\n  environment.A: b\n  raw.lxc: \"lxc.apparmor.profile = unconfined\"\n",
-		strlen("config:\n  environment.A: b\n  raw.lxc: \"lxc.apparmor.profile = "
-		       "unconfined\"\n"));
+	{
+		static const char doc[] = "config:\n  environment.A: b\n  limits.memory: 1GB\n"
+					  "  raw.lxc: \"lxc.apparmor.profile = "
+					  "unconfined\\nlxc.cgroup.devices.allow = "
+					  "c 195:* rwm\"\n"
+					  "devices:\n  eth0: {type: nic, nictype: p2p}\n"
+					  "  data: {type: disk, path: /data, source: /srv/data}\n";
+		revision_add(x.rev, "containers/c.yaml", doc, strlen(doc));
+	}
 	revision_sort(x.rev);
 	ASSERT_EQ(validate_revision(x.rev, &parse_default_limits, &x.des, &x.vd), 0);
 	ASSERT_EQ(lxconf_build(&x.des->containers[0], NULL, &f, &x.rev->arena, &x.out, &x.d), 0);
-	raw = strstr(x.out.conf, "# raw.lxc\nlxc.apparmor.profile = unconfined\n");
+	raw = strstr(x.out.conf, "# raw.lxc\nlxc.apparmor.profile = unconfined\n"
+				 "lxc.cgroup.devices.allow = c 195:* rwm\n");
 	ASSERT_NOT_NULL(raw);
-	/* after every line lxops writes itself, so raw.lxc wins in LXC's last-one-wins */
+	/*
+	 * after every line lxops writes itself (restart keys, the device policy,
+	 * devices, cgroup limits), so raw.lxc wins in LXC's last-one-wins and its
+	 * devices.allow follows the policy's deny
+	 */
 	ASSERT_TRUE(raw > strstr(x.out.conf, "lxc.environment = A=b"));
 	ASSERT_TRUE(raw > strstr(x.out.conf, "lxc.idmap"));
+	ASSERT_TRUE(raw > strstr(x.out.conf, "lxc.cgroup.devices.deny = a"));
+	ASSERT_TRUE(raw > strstr(x.out.conf, "lxc.net.0.type"));
+	ASSERT_TRUE(raw > strstr(x.out.conf, "lxc.mount.entry"));
+	ASSERT_TRUE(raw > strstr(x.out.conf, "lxc.cgroup.memory.limit_in_bytes"));
+	ASSERT_STREQ(raw + strlen("# raw.lxc\nlxc.apparmor.profile = unconfined\n"
+				  "lxc.cgroup.devices.allow = c 195:* rwm\n"),
+		     "");
 	/* the newline is added when the value lacks one */
 	ASSERT_EQ(x.out.conf[strlen(x.out.conf) - 1], '\n');
 	lfx_release(&x);

@@ -619,6 +619,120 @@ TEST(revisions_start_finish_list_last_applied)
 	cleanup_dirs();
 }
 
+/*
+ * A revision whose lxops died (here: a forked writer SIGKILLed mid-apply)
+ * stays 'running' only until the next writer takes the lock; a refused
+ * lock and the holder's own re-lock leave it alone.
+ */
+TEST(lock_marks_revisions_of_a_killed_writer_failed)
+{
+	const char *dir = trash_dir();
+	_cleanup_free_ char *path = xasprintf("%s/state.db", dir);
+	struct lx_err err = LX_ERR_INIT;
+	struct state *st = open_ok(path), *other = open_ok(path);
+	struct revision_row *rows = NULL;
+	struct event_row ev = { .time = 130, .host = "h", .action = "create", .outcome = "ok" };
+	int64_t done_id, mine, theirs;
+	size_t n = 0, reaped = 99;
+	int p[2], status = 0;
+	pid_t pid;
+
+	/* without the lock: refused, since a live writer may own the revision */
+	ASSERT_EQ(state_reap_interrupted(st, NULL, &reaped, &err), -ENOLCK);
+	ASSERT_CONTAINS(err.msg, "without its lock");
+	ASSERT_EQ(reaped, 99);
+
+	OK(state_revision_start(st, "h", "c0", "done", NULL, 90, &done_id, E));
+	OK(state_revision_finish(st, done_id, "success", NULL, 95, E));
+
+	/* a writer takes the lock, starts two revisions, records an event, and is killed */
+	ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+	fflush(stdout);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		struct state *w;
+		int64_t ids[2];
+
+		close(p[0]);
+		if (state_open(path, false, &w, &err) < 0 || state_lock(w, "apply", 0, &err) < 0 ||
+		    state_revision_start(w, "h", "c1", "killed", NULL, 100, &ids[0], &err) < 0 ||
+		    state_revision_start(w, "g", "c2", "other host", NULL, 110, &ids[1], &err) < 0)
+			_exit(2);
+		ev.revision_id = ids[0];
+		if (state_event_append(w, &ev, &err) < 0 ||
+		    write(p[1], ids, sizeof(ids)) != sizeof(ids))
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	{
+		int64_t ids[2];
+		ASSERT_EQ(read(p[0], ids, sizeof(ids)), (ssize_t)sizeof(ids));
+		mine = ids[0];
+		theirs = ids[1];
+	}
+	close(p[0]);
+
+	/* while the writer lives, the lock is refused and its revisions stay running */
+	ASSERT_EQ(state_lock(st, "apply", 0, &err), -EBUSY);
+	OK(state_revisions(st, NULL, 0, &rows, &n, E));
+	ASSERT_EQ(n, 3);
+	ASSERT_STREQ(rows[0].outcome, "running");
+	ASSERT_STREQ(rows[1].outcome, "running");
+	state_revision_rows_free(rows, n);
+
+	kill(pid, SIGKILL);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFSIGNALED(status));
+
+	/* the next lock marks both failed, whatever their host */
+	OK(state_lock(st, "apply", 0, E));
+	OK(state_revisions(st, NULL, 0, &rows, &n, E));
+	ASSERT_EQ(n, 3);
+	ASSERT_EQ(rows[0].id, theirs);
+	ASSERT_STREQ(rows[0].outcome, "failed");
+	ASSERT_STREQ(rows[0].message, "interrupted (lxops was killed or crashed)");
+	ASSERT_EQ(rows[0].finished_at, 110); /* no event: its start */
+	ASSERT_EQ(rows[1].id, mine);
+	ASSERT_STREQ(rows[1].outcome, "failed");
+	ASSERT_STREQ(rows[1].message, STATE_INTERRUPTED_MESSAGE);
+	ASSERT_EQ(rows[1].finished_at, 130); /* its last event */
+	ASSERT_EQ(rows[2].id, done_id);
+	ASSERT_STREQ(rows[2].outcome, "success");
+	ASSERT_NULL(rows[2].message);
+	ASSERT_EQ(rows[2].finished_at, 95);
+	state_revision_rows_free(rows, n);
+
+	/* the holder's own running revision survives its re-lock and another's refusal */
+	OK(state_revision_start(st, "h", "c3", "mine", NULL, 200, &mine, E));
+	OK(state_lock(st, "apply again", 0, E));
+	ASSERT_EQ(state_lock(other, "watch", 0, &err), -EBUSY);
+	OK(state_revisions(st, "h", 1, &rows, &n, E));
+	ASSERT_EQ(rows[0].id, mine);
+	ASSERT_STREQ(rows[0].outcome, "running");
+	state_revision_rows_free(rows, n);
+
+	/* by host: only that host's; the count is reported */
+	OK(state_revision_start(st, "g", "c4", NULL, NULL, 210, &theirs, E));
+	OK(state_reap_interrupted(st, "g", &reaped, E));
+	ASSERT_EQ(reaped, 1);
+	OK(state_revisions(st, NULL, 2, &rows, &n, E));
+	ASSERT_EQ(rows[0].id, theirs);
+	ASSERT_STREQ(rows[0].outcome, "failed");
+	ASSERT_EQ(rows[1].id, mine);
+	ASSERT_STREQ(rows[1].outcome, "running");
+	state_revision_rows_free(rows, n);
+	OK(state_reap_interrupted(st, "g", &reaped, E));
+	ASSERT_EQ(reaped, 0);
+	OK(state_revision_finish(st, mine, "success", NULL, 220, E));
+
+	state_close(other);
+	state_close(st);
+	cleanup_dirs();
+}
+
 TEST(snapshots_put_list_delete)
 {
 	const char *dir = trash_dir();
@@ -788,7 +902,9 @@ TEST(lock_refuses_a_second_writer_at_once)
 	t0 = now_ns();
 	ASSERT_EQ(state_lock(b, "watch", 0, &err), -EBUSY);
 	ms = (now_ns() - t0) / 1000000;
-	ASSERT_TRUE(ms < 50);
+	printf("# lock with wait_ms=0 refused after %" PRId64 " ms\n", ms);
+	/* at once: no retry loop, no SQLite busy wait (5 s); slack for a loaded host */
+	ASSERT_TRUE(ms < 1000);
 	pid = xasprintf("state '%s' is locked by another lxops (pid %ld, apply, since 20", path,
 			(long)getpid());
 	ASSERT_TRUE(!strncmp(err.msg, pid, strlen(pid)));
@@ -798,7 +914,7 @@ TEST(lock_refuses_a_second_writer_at_once)
 	ASSERT_EQ(state_lock(b, "watch", 100, &err), -EBUSY);
 	ms = (now_ns() - t0) / 1000000;
 	printf("# lock with wait_ms=100 gave up after %" PRId64 " ms\n", ms);
-	ASSERT_TRUE(ms >= 100 && ms < 1000);
+	ASSERT_TRUE(ms >= 100 && ms < 2000);
 
 	state_unlock(a);
 	free(text);
@@ -1109,7 +1225,12 @@ TEST(ten_thousand_puts_in_one_transaction)
 	printf("# 10000 resource puts in one transaction, commit included: %" PRId64 ".%03" PRId64
 	       " ms\n",
 	       us / 1000, us % 1000);
-	ASSERT_TRUE(us < 2000000);
+	/*
+	 * A guard against a commit per put (10,000 fsyncs with synchronous=FULL:
+	 * tens of seconds on a disk), with room for ASan on a loaded 2-core host
+	 * (measured: 40-110 ms plain, 320 ms under ASan).
+	 */
+	ASSERT_TRUE(us < 5000000);
 	OK(state_resources(st, "h", "container", &rows, &n, E));
 	ASSERT_EQ(n, 10000);
 	ASSERT_STREQ(rows[9999].name, "c09999");

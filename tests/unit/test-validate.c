@@ -599,7 +599,9 @@ TEST(source_rules)
 		    "---\nname: h\nsource: ~\n");
 	EXPECT_ERROR(&x, "containers/c.yaml", 2, 9,
 		     "source takes exactly one of 'image', 'template' or 'copy'");
-	EXPECT_NO_DIAG(&x, "source needs one of");
+	/* an empty map names no source: an error, not "no source" */
+	EXPECT_ERROR(&x, "containers/c.yaml", 5, 9,
+		     "source needs one of 'image', 'template' or 'copy'");
 	EXPECT_ERROR(&x, "containers/c.yaml", 8, 9, "'args' is valid only with 'template'");
 	EXPECT_ERROR(&x, "containers/c.yaml", 11, 20, "invalid template name '../evil'");
 	EXPECT_ERROR(&x, "containers/c.yaml", 14, 16, "invalid container name '1bad' in copy");
@@ -607,7 +609,7 @@ TEST(source_rules)
 	EXPECT_NO_DIAG(&x, "copy source '1bad'");
 	EXPECT_ERROR(&x, "containers/c.yaml", 17, 16, "invalid snapshot name in 'a/bad snap'");
 	EXPECT_ERROR(&x, "containers/c.yaml", 20, 9, "'source' must be a mapping (found a scalar)");
-	EXPECT_ERRORS(&x, 6);
+	EXPECT_ERRORS(&x, 7);
 	/* an empty mapping and a null source both mean "no source" */
 	ASSERT_EQ(desired_find_container(x.des, "b")->source.kind, SOURCE_NONE);
 	ASSERT_EQ(desired_find_container(x.des, "h")->source.kind, SOURCE_NONE);
@@ -768,15 +770,31 @@ TEST(raw_lxc_forbidden_keys_and_bad_lines)
 	vfx_release(&x);
 }
 
-TEST(raw_idmap_lines)
+/*
+ * Keys every host refuses are refused by validate, with the reason, rather
+ * than accepted and then failing plan everywhere: raw.idmap, an isolated id
+ * map, a root disk size.
+ */
+TEST(keys_no_host_can_apply_are_refused)
 {
 	struct vfx x;
 
-	run_one(&x, "config:\n  raw.idmap: |\n    both 1000 1000\n    uid 1000-1010 0-10\n"
-		    "    all 1 2\n    gid 1 2 3\n");
-	EXPECT_ERRORS(&x, 2);
-	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3, "invalid raw.idmap line 'all 1 2'");
-	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3, "invalid raw.idmap line 'gid 1 2 3'");
+	run_one(&x, "config:\n"
+		    "  raw.idmap: both 1000 1000\n"	    /* 2 */
+		    "  security.idmap.isolated: \"true\"\n" /* 3 */
+		    "devices:\n"
+		    "  root: {type: disk, path: /, pool: default, size: 10GB}\n" /* 5 */
+		    "---\nname: d\nconfig:\n  security.idmap.isolated: \"false\"\n");
+	EXPECT_ERRORS(&x, 3);
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "key 'raw.idmap' is not supported: lxops maps each container's ids as one "
+		     "range");
+	EXPECT_ERROR(&x, "containers/c.yaml", 3, 28,
+		     "security.idmap.isolated \"true\" is not supported: lxops does not allocate "
+		     "isolated id maps");
+	EXPECT_ERROR(&x, "containers/c.yaml", 5, 46,
+		     "disk key 'size' is not supported: a root disk size needs a storage backend "
+		     "with quotas; lxops uses dir/overlay storage without quotas");
 	vfx_release(&x);
 }
 
@@ -869,7 +887,7 @@ TEST(disk_rules_and_root_disk)
 		"  d1: {type: disk, path: /mnt}\n"		  /* 3 */
 		"  d5: {type: disk, path: /mnt5, source: vol1}\n" /* 4 */
 		"  d6: {type: disk, path: /mnt6, source: /srv, optional: true, required: true}\n"
-		"  d7: {type: disk, path: /mnt7, source: /srv, size: 1GB}\n"	     /* 6 */
+		"  d7: {type: disk, path: /mnt7, source: /srv, limits.max: 1MB, limits.read: 2MB}\n"
 		"  root: {type: disk, path: /, pool: default, readonly: \"true\"}\n" /* 7 */
 		"  d8: {type: disk, path: relative, source: /srv}\n"		     /* 8 */
 		"  d9: {type: disk, path: /m9, source: /srv, readonyl: \"true\"}\n"  /* 9 */
@@ -885,11 +903,13 @@ TEST(disk_rules_and_root_disk)
 		     "supported by lxops)");
 	EXPECT_ERROR(&x, "containers/c.yaml", 5, 63,
 		     "device 'd6': 'optional' and 'required' contradict each other");
+	/* limits.max is both directions: with limits.read too, one of them would lose */
 	EXPECT_ERROR(&x, "containers/c.yaml", 6, 47,
-		     "device 'd7': 'size' applies to the root disk only");
+		     "device 'd7': 'limits.max' sets both read and write; set it or "
+		     "'limits.read'/'limits.write', not both");
 	EXPECT_ERROR(&x, "containers/c.yaml", 7, 46,
-		     "root disk 'root': 'readonly' is not valid on the root disk (only path, pool "
-		     "and size)");
+		     "root disk 'root': 'readonly' is not valid on the root disk (only path and "
+		     "pool)");
 	/* a bad path is one error, not also "needs 'path'" */
 	EXPECT_ERROR(&x, "containers/c.yaml", 8, 26,
 		     "invalid value 'relative' for 'path': must be an absolute path");
@@ -1051,7 +1071,7 @@ TEST(device_clashes_after_expansion)
 		"  data2: {type: disk, path: /srv//data/, source: /srv/b}\n"
 		"  eth1: {type: nic, nictype: bridged, parent: br0, name: eth0}\n"
 		"  r1: {type: disk, path: /}\n"
-		"  r2: {type: disk, path: /, size: 1GB}\n"
+		"  r2: {type: disk, path: /, pool: other}\n"
 		"  logs: {type: disk, path: /var/log, source: /srv/other-logs}\n");
 	/* a container that replaces the clashing profile device has no clash */
 	vfx_add(&x, "containers/d.yaml",
@@ -1592,6 +1612,160 @@ TEST(verdict_is_independent_of_insertion_order)
 	}
 	vfx_release(&x);
 	vfx_release(&y);
+}
+
+/*
+ * raw.lxc may not set what lxops writes itself (nics, the id map, the
+ * cgroup files of its limits, the device policy's deny): each refusal says
+ * which key to use instead. Granting a device (devices.allow, a GPU) and
+ * mounts stay allowed.
+ */
+TEST(raw_lxc_refuses_keys_lxops_manages)
+{
+	struct vfx x;
+
+	vfx_init(&x);
+	vfx_add(&x, "lxops.yaml", "allow_raw_lxc: true\n");
+	vfx_add(&x, "containers/c.yaml",
+		"config:\n"
+		"  raw.lxc: |\n"
+		"    lxc.net.0.type = veth\n"
+		"    lxc.idmap = u 0 100000 65536\n"
+		"    lxc.cgroup.memory.limit_in_bytes = 1G\n"
+		"    lxc.cgroup2.memory.max = 1G\n"
+		"    lxc.cgroup.cpuset.cpus = 0\n"
+		"    lxc.cgroup2.cpu.max = 5000 10000\n"
+		"    lxc.cgroup.pids.max = 10\n"
+		"    lxc.cgroup.blkio.weight = 100\n"
+		"    lxc.cgroup2.io.max = 8:0 rbps=1\n"
+		"    lxc.cgroup.devices.deny = a\n"
+		"    lxc.start.auto = 1\n"
+		"    lxc.environment = A=b\n"
+		"    lxc.sysctl.net.ipv4.ip_forward = 1\n"
+		"    lxc.cgroup.devices.allow = c 195:* rwm\n"
+		"    lxc.cgroup2.devices.allow = c 226:* rwm\n"
+		"    lxc.mount.entry = /dev/dri dev/dri none bind,optional,create=dir\n"
+		"    lxc.cgroup.hugetlb.2MB.limit_in_bytes = 0\n");
+	vfx_run(&x);
+	EXPECT_ERRORS(&x, 13);
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.net.0.type': declare a nic device instead");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.idmap': use security.idmap.base and "
+		     "security.idmap.size (or security.privileged) instead");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.cgroup.memory.limit_in_bytes': use limits.memory");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.cgroup2.memory.max': use limits.memory");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.cgroup.cpuset.cpus': use limits.cpu or "
+		     "limits.cpu.nodes instead");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.cgroup2.cpu.max': use limits.cpu.allowance");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.cgroup.pids.max': use limits.processes instead");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.cgroup.blkio.weight': use limits.disk.priority");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.cgroup2.io.max': use limits.disk.priority");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.cgroup.devices.deny': lxops writes the device "
+		     "policy");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.start.auto': use boot.autostart instead");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.environment': use environment.* instead");
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "raw.lxc may not set 'lxc.sysctl.net.ipv4.ip_forward': use linux.sysctl.*");
+	EXPECT_NO_DIAG(&x, "set 'lxc.cgroup.devices.allow'");
+	EXPECT_NO_DIAG(&x, "set 'lxc.cgroup2.devices.allow'");
+	EXPECT_NO_DIAG(&x, "lxc.mount.entry");
+	EXPECT_NO_DIAG(&x, "hugetlb");
+	vfx_release(&x);
+}
+
+/* Without 'name', a nic's device name is its interface name inside: it must be one. */
+TEST(nic_device_name_is_its_interface_name)
+{
+	struct vfx x;
+
+	run_one(&x, "devices:\n"
+		    "  a-very-long-nic-name: {type: nic, nictype: p2p}\n"	      /* 2 */
+		    "  lan:0: {type: nic, nictype: p2p}\n"			      /* 3 */
+		    "  named:0: {type: nic, nictype: p2p, name: eth1}\n"	      /* 4: ok */
+		    "  long-but-renamed-nic: {type: nic, nictype: p2p, name: eth2}\n" /* 5: ok */
+		    "  eth0: {type: nic, nictype: p2p}\n"			      /* 6: ok */
+		    "---\n"
+		    "name: d\n"
+		    "devices:\n"
+		    "  x: {type: nic, nictype: p2p, name: \"has space\"}\n"); /* 10 */
+	EXPECT_ERRORS(&x, 3);
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 3,
+		     "nic device 'a-very-long-nic-name' would name its interface "
+		     "'a-very-long-nic-name', which must be 1 to 15 characters (an interface "
+		     "name); set 'name' to a valid interface name");
+	EXPECT_ERROR(&x, "containers/c.yaml", 3, 3,
+		     "nic device 'lan:0' would name its interface 'lan:0', which may not contain "
+		     "spaces, '/', ':' or control characters");
+	EXPECT_ERROR(&x, "containers/c.yaml", 10, 38, "invalid value 'has space' for 'name'");
+	vfx_release(&x);
+}
+
+/* limits.max is both directions: with a one-direction limit, one would silently lose. */
+TEST(conflicting_limits_are_errors)
+{
+	struct vfx x;
+
+	run_one(&x, "devices:\n"
+		    "  a: {type: nic, nictype: p2p, limits.max: 1Gbit, limits.ingress: 1Mbit}\n"
+		    "  b: {type: nic, nictype: p2p, limits.max: 1Gbit, limits.egress: 1Mbit}\n"
+		    "  c: {type: nic, nictype: p2p, limits.ingress: 1Gbit, limits.egress: 1Mbit}\n"
+		    "  d: {type: disk, path: /d, source: /srv/d, limits.max: 1MB, limits.write: "
+		    "30iops}\n"
+		    "  e: {type: disk, path: /e, source: /srv/e, limits.read: 1MB, limits.write: "
+		    "30iops}\n");
+	EXPECT_ERRORS(&x, 3);
+	EXPECT_ERROR(&x, "containers/c.yaml", 2, 32,
+		     "device 'a': 'limits.max' sets both directions; set it or "
+		     "'limits.ingress'/'limits.egress', not both");
+	EXPECT_ERROR(&x, "containers/c.yaml", 3, 32, "device 'b': 'limits.max' sets both");
+	EXPECT_ERROR(&x, "containers/c.yaml", 5, 45, "device 'd': 'limits.max' sets both");
+	vfx_release(&x);
+}
+
+/*
+ * An id map on a privileged container: which one LXD would honour is no
+ * reason to accept both. Judged after profiles, in both validation modes
+ * (all containers expanded, or only their devices).
+ */
+TEST(idmap_keys_with_privileged_are_an_error)
+{
+	for (int lazy = 0; lazy < 2; lazy++) {
+		struct vfx x;
+
+		vfx_init(&x);
+		vfx_add(&x, "profiles/priv.yaml", "config: {security.privileged: \"true\"}\n");
+		vfx_add(&x, "profiles/map.yaml", "config: {security.idmap.base: \"200000\"}\n");
+		vfx_add(&x, "containers/a.yaml",
+			"profiles: [priv]\nconfig: {security.idmap.size: \"70000\"}\n");
+		vfx_add(&x, "containers/b.yaml", "profiles: [map, priv]\n");
+		/* unset again by the container: no conflict */
+		vfx_add(&x, "containers/c.yaml",
+			"profiles: [map, priv]\nconfig: {security.privileged: \"\"}\n");
+		vfx_add(&x, "containers/d.yaml",
+			"profiles: [map]\nconfig: {security.privileged: \"false\"}\n");
+		revision_sort(x.rev);
+		x.errors =
+			validate_revision_opts(x.rev, &parse_default_limits, !lazy, &x.des, &x.d);
+		EXPECT_ERRORS(&x, 2);
+		EXPECT_ERROR(&x, "containers/a.yaml", 2, 10,
+			     "container 'a': security.idmap.size is set but security.privileged "
+			     "is \"true\" (a privileged container has no id map); remove one of "
+			     "them");
+		EXPECT_ERROR(&x, "profiles/map.yaml", 1, 10,
+			     "container 'b': security.idmap.base is set but security.privileged");
+		vfx_release(&x);
+	}
 }
 
 int main(void)
